@@ -1,0 +1,44 @@
+# Two commands a new user needs, each doing all of its own set-up:
+#   make serve   create .venv, install rnnlab, start the lesson in the browser
+#   make test    create .venv, install the test extras and Debian's chromium, run the whole suite
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+# Small RNNs are bound by per-step overhead: one BLAS thread is faster, and two
+# jobs sharing a multithreaded BLAS on 2 cores ran ~30x slower.
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
+
+.PHONY: serve test chromium bench vendor clean
+
+$(VENV)/.base: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.test: $(VENV)/.base
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+serve: $(VENV)/.base
+	$(VENV)/bin/rnnlab serve $(ARGS)
+
+# Browser tests drive Debian's chromium; Playwright's own browser download cannot work offline.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
+
+test: $(VENV)/.test chromium
+	$(PY) -m pytest $(ARGS)
+
+bench: $(VENV)/.test
+	$(PY) bench/engine.py
+
+vendor:
+	bash scripts/vendor-js.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

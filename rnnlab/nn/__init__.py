@@ -1,0 +1,19 @@
+"""rnnlab.nn — the glass-box RNN engine (NumPy only).
+
+    from rnnlab import nn
+    layer = nn.LSTM(input_size=8, hidden_size=16)
+    out, (h, c) = layer.forward(x)          # x: (B, T, I), batch first
+    dx, (dh0, dc0) = layer.backward(dout)
+
+Names, shapes and gate order follow torch.nn.RNN / LSTM / GRU exactly.
+"""
+
+from rnnlab.nn import init
+from rnnlab.nn.gradcheck import gradcheck, numeric_grad, rel_error
+from rnnlab.nn.module import Module
+
+# --- recurrent layers (rnn.py, lstm.py, gru.py, recurrent.py) ---
+
+# --- other layers, losses, optimizers, save/load ---
+
+# --- composite models (models/) ---
