@@ -15,5 +15,10 @@ from rnnlab.nn.module import Module
 # --- recurrent layers (rnn.py, lstm.py, gru.py, recurrent.py) ---
 
 # --- other layers, losses, optimizers, save/load ---
+from rnnlab.nn.embedding import Embedding
+from rnnlab.nn.io import load, read_npz, save
+from rnnlab.nn.linear import Linear
+from rnnlab.nn.losses import log_softmax, mse, softmax, softmax_cross_entropy
+from rnnlab.nn.optim import SGD, Adam, clip_grad_norm
 
 # --- composite models (models/) ---

@@ -1,0 +1,116 @@
+"""Save and load modules as ``.npz``: the state dict plus a JSON metadata record.
+
+    nn.save(model, "model.npz")
+    model2 = nn.load("model.npz")                 # rebuilt from the class name and its arguments
+    nn.load("model.npz", into=model)              # or loaded into an existing module
+    state, meta = nn.read_npz("model.npz")        # raw arrays: model.load_state_dict(state)
+
+The metadata record holds the class name and the constructor arguments, read
+back from the module's attributes of the same names (every rnnlab module keeps
+its arguments as attributes). Only classes exported by ``rnnlab.nn`` are
+rebuilt by name; pass ``cls=`` for others. Nothing is unpickled.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+
+import numpy as np
+
+from rnnlab.nn.module import Module
+
+META_KEY = "__meta__"
+FORMAT = "rnnlab.nn/1"
+
+
+def _encode(value):
+    """A constructor argument as JSON; dtypes become {"dtype": name}."""
+    if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
+        return {"dtype": np.dtype(value).name}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value):
+    if isinstance(value, dict) and set(value) == {"dtype"}:
+        return np.dtype(value["dtype"])
+    return value
+
+
+def constructor_args(module: Module) -> dict:
+    """The module's constructor arguments, read from its attributes of the same names.
+    Arguments the module does not keep (e.g. ``seed``) are left out: they only
+    decide the initial values, which the saved arrays replace."""
+    args = {}
+    for name, p in inspect.signature(type(module).__init__).parameters.items():
+        if name == "self" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if hasattr(module, name):
+            args[name] = _encode(getattr(module, name))
+        elif p.default is inspect.Parameter.empty:
+            raise ValueError(
+                f"save: {type(module).__name__} does not keep its required argument "
+                f"{name!r} as an attribute, so it could not be rebuilt on load"
+            )
+    json.dumps(args)  # fails here, not on load, if an argument is not JSON
+    return args
+
+
+def save(module: Module, path) -> None:
+    """Write ``module.state_dict()`` and the metadata record to ``path`` (exactly that name)."""
+    if not isinstance(module, Module):
+        raise ValueError(f"save: expected an rnnlab.nn Module, got {type(module).__name__}")
+    meta = {"format": FORMAT, "class": type(module).__name__, "args": constructor_args(module)}
+    arrays = module.state_dict()
+    arrays[META_KEY] = np.array(json.dumps(meta))
+    with open(Path(path), "wb") as f:
+        np.savez(f, **arrays)
+
+
+def read_npz(path) -> tuple[dict[str, np.ndarray], dict]:
+    """(state dict, metadata) from a file written by ``save``."""
+    with np.load(Path(path), allow_pickle=False) as data:
+        if META_KEY not in data.files:
+            raise ValueError(f"load: {path} has no {META_KEY} record; was it written by nn.save?")
+        meta = json.loads(str(data[META_KEY]))
+        state = {k: data[k] for k in data.files if k != META_KEY}
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"load: {path} has format {meta.get('format')!r}, expected {FORMAT!r}")
+    return state, meta
+
+
+def load(path, into: Module | None = None, cls: type | None = None) -> Module:
+    """Rebuild the saved module (or fill ``into``) from ``path`` and return it.
+
+    Raises ValueError when the file holds another class or other constructor
+    arguments than ``into``, or arrays of other names or shapes."""
+    state, meta = read_npz(path)
+    args = {k: _decode(v) for k, v in meta["args"].items()}
+    if into is None:
+        cls = cls or _class_by_name(meta["class"])
+        into = cls(**args)
+    elif type(into).__name__ != meta["class"]:
+        raise ValueError(f"load: {path} holds a {meta['class']}, not a {type(into).__name__}")
+    else:
+        mine = {k: _decode(v) for k, v in constructor_args(into).items()}
+        diff = {k: (args.get(k), mine.get(k)) for k in set(args) | set(mine)
+                if args.get(k) != mine.get(k) and k != "dtype"}
+        if diff:
+            rows = ", ".join(f"{k}: file {a!r} vs module {b!r}" for k, (a, b) in sorted(diff.items()))
+            raise ValueError(f"load: {path} is for a different architecture ({rows})")
+    into.load_state_dict(state)
+    return into
+
+
+def _class_by_name(name: str) -> type:
+    from rnnlab import nn
+
+    cls = getattr(nn, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Module)):
+        raise ValueError(f"load: {name!r} is not a module class in rnnlab.nn; pass cls=")
+    return cls
