@@ -13,6 +13,7 @@ from rnnlab.nn.gradcheck import gradcheck, numeric_grad, rel_error
 from rnnlab.nn.module import Module
 
 # --- recurrent layers (rnn.py, lstm.py, gru.py, recurrent.py) ---
+from rnnlab.nn.recurrent import GRU, LSTM, RNN, LayerTrace, Trace
 
 # --- other layers, losses, optimizers, save/load ---
 from rnnlab.nn.embedding import Embedding

@@ -1,0 +1,247 @@
+"""The recurrent layers nn.RNN, nn.LSTM, nn.GRU: parameters, stacked layers, the trace.
+
+Shape letters: L num_layers, B batch, T time, I input_size, H hidden_size,
+G gates per cell (1 RNN, 4 LSTM, 3 GRU).
+
+    out, state = layer.forward(x, state=None)        x (B, T, I) -> out (B, T, H), last layer
+    dx, dstate0 = layer.backward(dout, dstate=None)  dx like x; dstate0 like state
+
+state is h (L, B, H) for RNN and GRU and a pair (h, c), each (L, B, H), for
+LSTM, as in torch; None means zeros. Parameters have torch's names and shapes,
+``weight_ih_l{k}`` (G*H, I for k = 0 else H), ``weight_hh_l{k}`` (G*H, H),
+``bias_ih_l{k}`` and ``bias_hh_l{k}`` (G*H,), with torch's gate order. The maths
+lives in rnn.py, lstm.py and gru.py; these classes hold the parameters, add
+into the gradients and expose the last pass as a read-only ``trace``.
+
+Inputs of another dtype are cast to the layer's dtype (float32 by default).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+import numpy as np
+
+from rnnlab.nn import _check
+from rnnlab.nn.gru import gru_backward, gru_forward
+from rnnlab.nn.init import uniform_default
+from rnnlab.nn.lstm import lstm_backward, lstm_forward
+from rnnlab.nn.module import Module
+from rnnlab.nn.rnn import NONLINEARITIES, rnn_backward, rnn_forward
+
+_WEIGHTS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    view = a.view()
+    view.flags.writeable = False
+    return view
+
+
+def _batch_first(a_tm: np.ndarray) -> np.ndarray:
+    """(T, B, X) -> read-only (B, T, X) view."""
+    return _read_only(a_tm.transpose(1, 0, 2))
+
+
+@dataclass(frozen=True)
+class LayerTrace:
+    """One layer's last pass; every array is (B, T, H) and read-only; index t is step t.
+
+    h[:, t]      the hidden state h_t after step t (the layer's output at t).
+    c[:, t]      the cell state c_t (LSTM; None otherwise).
+    gates        gate name -> activations at every step: 'i', 'f', 'g', 'o' (LSTM),
+                 'r', 'z', 'n' (GRU); empty for RNN.
+    dh[:, t]     after backward (None before): dL/dh_t, the TOTAL gradient of the
+                 loss w.r.t. h_t: the gradient arriving at the output at t (from the
+                 loss, or from the layer above) plus everything flowing back into h_t
+                 from step t+1 (for the last step, the final-state gradient). This is
+                 the quantity that vanishes or explodes over distance.
+    dc[:, t]     likewise the total dL/dc_t for LSTM (through h_t and through c_{t+1}).
+    """
+
+    h: np.ndarray
+    c: np.ndarray | None = None
+    gates: Mapping[str, np.ndarray] = field(default_factory=lambda: MappingProxyType({}))
+    dh: np.ndarray | None = None
+    dc: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Every layer's trace, bottom first; ``h``, ``c``, ``gates``, ``dh``, ``dc`` are the last layer's."""
+
+    layers: tuple[LayerTrace, ...]
+
+    @property
+    def h(self) -> np.ndarray:
+        return self.layers[-1].h
+
+    @property
+    def c(self) -> np.ndarray | None:
+        return self.layers[-1].c
+
+    @property
+    def gates(self) -> Mapping[str, np.ndarray]:
+        return self.layers[-1].gates
+
+    @property
+    def dh(self) -> np.ndarray | None:
+        return self.layers[-1].dh
+
+    @property
+    def dc(self) -> np.ndarray | None:
+        return self.layers[-1].dc
+
+
+class _Recurrent(Module):
+    """What RNN, LSTM and GRU share: parameters, stacking, checks, the trace."""
+
+    G = 1  # gates per cell
+    STATE_PARTS = 1  # 1: state is h; 2: state is (h, c)
+
+    def __init__(self, input_size, hidden_size, num_layers=1, dtype=np.float32, seed=0):
+        super().__init__()
+        self.input_size = _check.positive_int(input_size, "input_size")
+        self.hidden_size = H = _check.positive_int(hidden_size, "hidden_size")
+        self.num_layers = _check.positive_int(num_layers, "num_layers")
+        self.dtype = _check.float_dtype(dtype)
+        rng = np.random.default_rng(seed)
+        for k in range(self.num_layers):
+            n_in = self.input_size if k == 0 else H
+            shapes = ((self.G * H, n_in), (self.G * H, H), (self.G * H,), (self.G * H,))
+            for name, shape in zip(_WEIGHTS, shapes):
+                self.add_param(f"{name}_l{k}", uniform_default(shape, H, rng, self.dtype))
+        self._caches: list | None = None  # one per layer, from the last forward
+        self._layer_grads: list | None = None  # one per layer, from the last backward
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(input_size={self.input_size}, hidden_size={self.hidden_size}, "
+                f"num_layers={self.num_layers}, dtype={self.dtype.name})")
+
+    def _weights(self, k: int) -> tuple[np.ndarray, ...]:
+        return tuple(self._params[f"{name}_l{k}"] for name in _WEIGHTS)
+
+    def _pack(self, parts: tuple) -> np.ndarray | tuple:
+        return parts[0] if self.STATE_PARTS == 1 else parts
+
+    def forward(self, x, state=None):
+        """x (B, T, I); state h (L, B, H), or (h, c) for LSTM, or None for zeros.
+        Returns (out (B, T, H) of the last layer, final state like state)."""
+        x = _check.sequence(x, self.input_size, self.dtype)
+        shape = (self.num_layers, x.shape[0], self.hidden_size)
+        if state is None:
+            state0 = tuple(np.zeros(shape, self.dtype) for _ in range(self.STATE_PARTS))
+        else:
+            state0 = _check.state(state, self.STATE_PARTS, shape, self.dtype)
+        caches, finals = [], []
+        inp = x
+        for k in range(self.num_layers):
+            inp, final, cache = self._layer_forward(inp, tuple(s[k] for s in state0), self._weights(k))
+            caches.append(cache)
+            finals.append(final)
+        self._caches, self._layer_grads = caches, None
+        self._out_shape = inp.shape
+        return inp, self._pack(tuple(np.stack(parts) for parts in zip(*finals)))
+
+    def backward(self, dout=None, dstate=None):
+        """dout (B, T, H) = dL/dout or None (zeros); dstate = dL/d(final state), like state,
+        or None. Adds into ``grads``; returns (dx (B, T, I), dstate0 = dL/d(initial state))."""
+        if self._caches is None:
+            raise ValueError("backward: expected a forward pass first, got none")
+        L, (B, T, H) = self.num_layers, self._out_shape
+        if dout is not None:
+            dout = _check.finite_array(dout, self.dtype, "dout")
+            if dout.shape != (B, T, H):
+                raise ValueError(f"dout: expected shape {(B, T, H)} like out, got shape {dout.shape}")
+        dfinal = None
+        if dstate is not None:
+            dfinal = _check.state(dstate, self.STATE_PARTS, (L, B, H), self.dtype, "dstate")
+        d = dout
+        dstate0, layer_grads = [None] * L, [None] * L
+        for k in range(L - 1, -1, -1):
+            dfinal_k = None if dfinal is None else tuple(s[k] for s in dfinal)
+            d, dstate0[k], dweights, layer_grads[k] = self._layer_backward(d, dfinal_k, self._caches[k])
+            for name, grad in zip(_WEIGHTS, dweights):
+                self._grads[f"{name}_l{k}"] += grad
+        self._layer_grads = layer_grads
+        return d, self._pack(tuple(np.stack(parts) for parts in zip(*dstate0)))
+
+    @property
+    def trace(self) -> Trace | None:
+        """The last pass, read-only (see LayerTrace); None before the first forward."""
+        if self._caches is None:
+            return None
+        grads = self._layer_grads or [None] * self.num_layers
+        return Trace(tuple(self._layer_trace(c, g) for c, g in zip(self._caches, grads)))
+
+
+class RNN(_Recurrent):
+    """Elman RNN, h_t = f(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), f = tanh | relu | linear.
+    "linear" (the identity) is an rnnlab extension, not in torch."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh",
+                 dtype=np.float32, seed=0):
+        if nonlinearity not in NONLINEARITIES:
+            raise ValueError(f"nonlinearity: expected one of {NONLINEARITIES}, got {nonlinearity!r}")
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, num_layers, dtype, seed)
+
+    def _layer_forward(self, x, state0, weights):
+        out, hT, cache = rnn_forward(x, state0[0], *weights, self.nonlinearity)
+        return out, (hT,), cache
+
+    def _layer_backward(self, dout, dfinal, cache):
+        g = rnn_backward(dout, None if dfinal is None else dfinal[0], cache)
+        return g.dx, (g.dh0,), (g.dW_ih, g.dW_hh, g.db_ih, g.db_hh), g
+
+    def _layer_trace(self, cache, grads):
+        return LayerTrace(h=_batch_first(cache.hs[1:]),
+                          dh=None if grads is None else _read_only(grads.dh))
+
+
+class LSTM(_Recurrent):
+    """LSTM as torch.nn.LSTM (gates i, f, g, o); state (h, c)."""
+
+    G = 4
+    STATE_PARTS = 2
+
+    def _layer_forward(self, x, state0, weights):
+        out, hT, cT, cache = lstm_forward(x, state0[0], state0[1], *weights)
+        return out, (hT, cT), cache
+
+    def _layer_backward(self, dout, dfinal, cache):
+        dhT, dcT = (None, None) if dfinal is None else dfinal
+        g = lstm_backward(dout, dhT, dcT, cache)
+        return g.dx, (g.dh0, g.dc0), (g.dW_ih, g.dW_hh, g.db_ih, g.db_hh), g
+
+    def _layer_trace(self, cache, grads):
+        H = self.hidden_size
+        blocks = {"i": 0, "f": 1, "o": 2, "g": 3}  # the cache keeps the gates as i, f, o, g
+        gates = {name: _batch_first(cache.ifog[:, :, blocks[name] * H : (blocks[name] + 1) * H])
+                 for name in "ifgo"}
+        return LayerTrace(h=_batch_first(cache.hs[1:]), c=_batch_first(cache.cs[1:]),
+                          gates=MappingProxyType(gates),
+                          dh=None if grads is None else _read_only(grads.dh),
+                          dc=None if grads is None else _read_only(grads.dc))
+
+
+class GRU(_Recurrent):
+    """GRU as torch.nn.GRU (gates r, z, n; n = tanh(W_in x + b_in + r * (W_hn h + b_hn)))."""
+
+    G = 3
+
+    def _layer_forward(self, x, state0, weights):
+        out, hT, cache = gru_forward(x, state0[0], *weights)
+        return out, (hT,), cache
+
+    def _layer_backward(self, dout, dfinal, cache):
+        g = gru_backward(dout, None if dfinal is None else dfinal[0], cache)
+        return g.dx, (g.dh0,), (g.dW_ih, g.dW_hh, g.db_ih, g.db_hh), g
+
+    def _layer_trace(self, cache, grads):
+        H = self.hidden_size
+        gates = {name: _batch_first(cache.rzn[:, :, j * H : (j + 1) * H]) for j, name in enumerate("rzn")}
+        return LayerTrace(h=_batch_first(cache.hs[1:]), gates=MappingProxyType(gates),
+                          dh=None if grads is None else _read_only(grads.dh))
