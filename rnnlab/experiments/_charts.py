@@ -1,0 +1,73 @@
+"""Shared look of the experiments' Altair charts.
+
+Every chart fills the width of its container (the page sets it, down to a
+375-px phone), puts its legend under the plot so it never steals width, and
+draws series in mid-tone Okabe-Ito colours that are distinguishable by
+colour-blind readers and keep their contrast on light and dark backgrounds.
+Backgrounds are transparent: the page's theme shows through.
+"""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+
+# Okabe-Ito colours of middle lightness (they read on white and on near-black).
+ORANGE = "#E69F00"
+SKY = "#56B4E9"
+GREEN = "#009E73"
+VERMILLION = "#D55E00"
+PURPLE = "#CC79A7"
+GREY = "#999999"
+SERIES = [SKY, ORANGE, GREEN, VERMILLION, PURPLE, GREY]
+
+# A diverging scheme for signed values (hidden-state heatmaps), centred on zero.
+DIVERGING = "blueorange"
+
+HEIGHT = 260  # px of plotting area: fits a phone screen with title and legend
+
+
+def title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParams:
+    """A left-aligned title with an optional subtitle (one string or several lines)."""
+    if subtitle is None:
+        return alt.TitleParams(text=text, anchor="start")
+    return alt.TitleParams(text=text, subtitle=subtitle, anchor="start")
+
+
+def colour_scale(names: list[str], colours: list[str] | None = None) -> alt.Scale:
+    """A fixed nominal colour scale, so a series keeps its colour as controls change."""
+    colours = colours or SERIES
+    return alt.Scale(domain=names, range=colours[: len(names)])
+
+
+def legend(title_text: str | None = None) -> alt.Legend:
+    """A legend below the plot, wrapping into as many columns as fit."""
+    return alt.Legend(title=title_text, orient="bottom", direction="horizontal", columns=2,
+                      labelLimit=320)
+
+
+def fmt(x: float, digits: int = 3) -> str:
+    """A number for a title: plain for ordinary sizes, scientific when tiny or huge."""
+    if x == 0 or not math.isfinite(x):
+        return str(x)
+    if 1e-3 <= abs(x) < 1e4:
+        return f"{x:.{digits}g}"
+    return f"{x:.{max(digits - 1, 1)}e}"
+
+
+def finish(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """Apply the house configuration to a finished top-level chart.
+
+    A single or layered view gets ``width="container"`` from its caller; a
+    vertical concatenation gets it on every panel. ``fit-x`` makes the whole
+    chart, axes and legend included, as wide as its container.
+    """
+    return (
+        chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+                         background="transparent")
+        .configure_title(fontSize=15, subtitleFontSize=12, anchor="start", offset=8)
+        .configure_axis(labelFontSize=11, titleFontSize=12, grid=True, gridOpacity=0.35)
+        .configure_legend(labelFontSize=12, titleFontSize=12, symbolSize=120)
+        .configure_view(stroke=None)
+    )

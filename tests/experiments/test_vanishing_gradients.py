@@ -1,0 +1,118 @@
+import json
+import time
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from rnnlab.experiments import vanishing_gradients as vg
+
+
+def _run(**kw):
+    return vg.run(vg.Params(**kw))
+
+
+def test_tanh_rnn_at_rho_half_decays_geometrically():
+    r = _run(cell="rnn", nonlinearity="tanh", spectral_radius=0.5, seq_len=60)
+    logn = np.log(np.array(r.grad_norm))
+    ratios = np.exp(np.diff(logn))
+    assert np.all(ratios < 1.0), "every step back must shrink the gradient"
+    slope, intercept = np.polyfit(r.distance, logn, 1)
+    assert slope < np.log(0.8)
+    residual = logn - (slope * np.array(r.distance) + intercept)
+    assert np.max(np.abs(residual)) < 0.15 * abs(slope) * len(logn)  # roughly a straight line in log space
+    assert r.decay_per_step < 0.8
+
+
+def test_linear_rnn_at_rho_one_and_a_half_grows():
+    r = _run(cell="rnn", nonlinearity="linear", spectral_radius=1.5, seq_len=80, clip_norm=0)
+    norms = np.array(r.grad_norm)
+    assert norms[-1] > 1e6 * norms[0]
+    assert r.decay_per_step > 1.2
+
+
+def test_lstm_with_forget_bias_one_keeps_far_more_gradient_than_tanh_rnn_at_distance_100():
+    common = dict(seq_len=101, hidden_size=32, spectral_radius=0.9)
+    rnn = _run(cell="rnn", nonlinearity="tanh", **common)
+    lstm = _run(cell="lstm", gate_bias=1.0, **common)
+    ratio = lstm.grad_norm[100] / rnn.grad_norm[100]
+    print(f"LSTM/RNN gradient at distance 100: {ratio:.3g}")
+    assert ratio >= 100.0
+
+
+def test_larger_forget_bias_keeps_more_gradient():
+    low = _run(cell="lstm", gate_bias=0.0, seq_len=80)
+    high = _run(cell="lstm", gate_bias=4.0, seq_len=80)
+    assert high.grad_norm[79] > 100 * low.grad_norm[79]
+
+
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu", "linear"])
+@pytest.mark.parametrize("rho", [0.3, 1.0, 1.8])
+def test_bound_is_never_below_the_measured_norm(nonlinearity, rho):
+    r = _run(cell="rnn", nonlinearity=nonlinearity, spectral_radius=rho, seq_len=50, hidden_size=16)
+    measured, bound = np.array(r.grad_norm), np.array(r.bound)
+    assert np.all(bound >= measured * (1 - 1e-6))
+    assert r.sigma_max >= r.spectral_radius - 1e-9
+
+
+def test_recurrent_weights_get_the_requested_spectral_radius():
+    r = _run(cell="gru", spectral_radius=1.3, hidden_size=12)
+    assert r.spectral_radius == pytest.approx(1.3, rel=1e-6)
+    assert r.bound is None and r.sigma_max is None
+
+
+def test_gradient_at_the_last_step_is_the_loss_weight_of_unit_norm():
+    for cell in ["rnn", "lstm", "gru"]:
+        assert _run(cell=cell).grad_norm[0] == pytest.approx(1.0, rel=1e-5)
+
+
+def test_clipping_scales_an_exploding_gradient_down_to_the_threshold():
+    r = _run(cell="rnn", nonlinearity="linear", spectral_radius=1.5, seq_len=60, clip_norm=5.0)
+    assert r.param_grad_norm > 5.0
+    assert r.clip_scale == pytest.approx(5.0 / r.param_grad_norm, rel=1e-4)
+    assert np.allclose(r.clipped, np.array(r.grad_norm) * r.clip_scale, rtol=1e-4)
+
+
+def test_clipping_leaves_a_small_gradient_alone():
+    r = _run(cell="rnn", spectral_radius=0.5, clip_norm=100.0)
+    assert r.clip_scale == 1.0 and r.clipped is None
+
+
+def test_run_is_seeded():
+    assert _run(seed=3) == _run(seed=3)
+    assert _run(seed=3).grad_norm != _run(seed=4).grad_norm
+
+
+@pytest.mark.parametrize("bad", [
+    {"spectral_radius": 0.05}, {"spectral_radius": 2.5}, {"seq_len": 201}, {"seq_len": 1},
+    {"hidden_size": 129}, {"hidden_size": 2}, {"gate_bias": 6}, {"cell": "transformer"},
+    {"nonlinearity": "sigmoid"}, {"clip_norm": -1}, {"unknown": 1},
+])
+def test_out_of_range_params_are_rejected(bad):
+    with pytest.raises(ValidationError):
+        vg.Params(**bad)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_result_is_json_and_chart_has_title_axes_and_legend(cell):
+    r = _run(cell=cell, nonlinearity="linear", spectral_radius=1.4, clip_norm=2.0)
+    json.loads(r.model_dump_json())
+    spec = vg.chart(r).to_dict()
+    assert "fades" in spec["title"]["text"]
+    enc = spec["encoding"]
+    assert "distance" in enc["x"]["title"] and "log" in enc["y"]["title"]
+    assert enc["y"]["scale"]["type"] == "log"
+    assert enc["color"]["legend"]["orient"] == "bottom"
+    assert spec["width"] == "container"
+    series = {row["series"] for row in spec["data"]["values"]}
+    assert any("clipping" in s for s in series) == (r.clip_scale < 1)
+    assert r.clip_scale < 1 or cell != "rnn"
+    assert any("bound" in s for s in series) == (cell == "rnn")
+
+
+def test_defaults_run_fast():
+    vg.run(vg.Params())
+    t0 = time.perf_counter()
+    for _ in range(10):
+        vg.chart(vg.run(vg.Params())).to_dict()
+    print(f"vanishing-gradients at defaults: {(time.perf_counter() - t0) * 100:.1f} ms per run+chart")
