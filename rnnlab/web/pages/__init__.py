@@ -1,5 +1,9 @@
-"""Page routes (owned by the front end); a placeholder router until they land."""
+"""The pages a learner sees, one module per page; ``router`` collects them."""
 
 from fastapi import APIRouter
 
+from rnnlab.web.pages import glossary, home, lab, steps, summary
+
 router = APIRouter()
+for page in (home, steps, summary, glossary, lab):
+    router.include_router(page.router)

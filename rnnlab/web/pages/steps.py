@@ -1,0 +1,48 @@
+"""``/steps/{n}``: one step of the lesson. Visiting it is recorded; an unknown
+step gets the friendly not-found page."""
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from rnnlab.lesson import Lesson, grade
+from rnnlab.store import Progress, ProgressStore
+from rnnlab.web.deps import get_learner_id, get_lesson, get_store
+from rnnlab.web.templating import templates
+
+router = APIRouter()
+
+
+def check_states(lesson: Lesson, check_ids: tuple[str, ...], progress: Progress) -> dict:
+    """What the check widgets need: each check's public data and the learner's last answer, graded again."""
+    states = {}
+    for check_id in (c for c in check_ids if c in lesson.checks):
+        check, record = lesson.checks[check_id], progress.answers.get(check_id)
+        previous = None
+        if record is not None:
+            try:
+                previous = {"answer": record.answer, "grade": grade(check, record.answer).to_dict()}
+            except ValueError:  # the check changed since this answer was stored
+                previous = None
+        states[check_id] = {"check": check.public(), "previous": previous}
+    return states
+
+
+@router.get("/steps/{number}", response_class=HTMLResponse)
+def step_page(number: str, request: Request, lesson: Lesson = Depends(get_lesson),
+              store: ProgressStore = Depends(get_store), learner: str = Depends(get_learner_id)):
+    numbers = [s.number for s in lesson.steps]
+    if not (number.isascii() and number.isdigit()) or int(number) not in numbers:
+        message = f"There is no step “{number}”: the lesson has steps {numbers[0]} to {numbers[-1]}."
+        context = {"lesson": lesson, "progress": store.progress(learner), "status_code": 404, "detail": message}
+        return templates.TemplateResponse(request, "error.html", context, status_code=404)
+    step = lesson.step(int(number))
+    store.visit(learner, step.number)
+    progress = store.progress(learner)
+    at = numbers.index(step.number)
+    context = {
+        "lesson": lesson, "step": step, "progress": progress,
+        "prev": lesson.steps[at - 1] if at > 0 else None,
+        "next": lesson.steps[at + 1] if at + 1 < len(numbers) else None,
+        "checks": check_states(lesson, step.checks, progress),
+    }
+    return templates.TemplateResponse(request, "step.html", context)

@@ -1,0 +1,3 @@
+import { renderMath } from "./prose.js";
+
+renderMath(document.querySelector(".glossary"));

@@ -1,0 +1,3 @@
+import { initExperiments } from "./experiments.js";
+
+initExperiments(document.getElementById("main"));

@@ -1,0 +1,33 @@
+// The step page: math, tables, checks, experiments, ←/→ navigation, and
+// marking the step completed once every check on it has been answered (or,
+// for a step without checks, once the learner reaches its end).
+
+import { postJSON } from "./api.js";
+import { initChecks } from "./checks.js";
+import { initExperiments } from "./experiments.js";
+import { bindStepKeys } from "./keys.js";
+import { renderMath, wrapTables } from "./prose.js";
+
+const page = document.querySelector("[data-step]");
+const body = document.getElementById("step-body");
+const step = Number(page.dataset.step);
+const checks = JSON.parse(document.getElementById("checks-data").textContent);
+const answered = new Set(Object.keys(checks).filter((id) => checks[id].previous));
+
+const complete = () => postJSON("/api/progress/complete", { step }).catch(() => {});
+
+wrapTables(body);
+renderMath(body);
+bindStepKeys(page.dataset.prev, page.dataset.next);
+initChecks(body, checks, (id) => {
+  answered.add(id);
+  if (Object.keys(checks).every((c) => answered.has(c))) complete();
+});
+if (!Object.keys(checks).length) {
+  const end = document.querySelector(".step-nav");
+  const seen = new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) { complete(); seen.disconnect(); }
+  });
+  seen.observe(end);
+}
+initExperiments(body);
