@@ -1,0 +1,23 @@
+"""Every experiment the lesson, the API and the CLI know, by id.
+
+An explicit list: to add an experiment, import its module here and append it
+to ``MODULES`` (keep the lesson's step order).
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from rnnlab.experiments import order_matters, vanishing_gradients
+
+MODULES: list[ModuleType] = [
+    order_matters,
+    vanishing_gradients,
+]
+
+EXPERIMENTS: dict[str, ModuleType] = {module.ID: module for module in MODULES}
+
+
+def get(experiment_id: str) -> ModuleType:
+    """The module registered as ``experiment_id``; raises KeyError if there is none."""
+    return EXPERIMENTS[experiment_id]

@@ -1,0 +1,76 @@
+"""Running an experiment module: describe it, validate its params, turn its result into JSON.
+
+Shared by the web API, the job worker processes and the CLI, so all three give
+the same answers. Nothing here imports numpy or altair; the modules do.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any, Mapping
+
+from pydantic import BaseModel
+
+KINDS = ("quick", "job")
+REQUIRED = ("ID", "TITLE", "STEP", "KIND", "Params", "Result", "run", "chart")
+
+
+def describe(module: ModuleType) -> dict[str, Any]:
+    """What ``GET /api/experiments`` lists for one module."""
+    return {
+        "id": module.ID,
+        "title": module.TITLE,
+        "step": module.STEP,
+        "kind": module.KIND,
+        "params_schema": module.Params.model_json_schema(),
+    }
+
+
+def parse_params(module: ModuleType, raw: Mapping[str, Any] | None) -> BaseModel:
+    """``module.Params`` from JSON-like values; raises pydantic.ValidationError when they don't fit."""
+    return module.Params.model_validate(dict(raw or {}))
+
+
+def payload(module: ModuleType, result: BaseModel, validate: bool = True) -> dict[str, Any]:
+    """``{"spec": <Vega-Lite dict>, "result": <JSON-able dict>}`` for a result.
+
+    ``validate=False`` skips Altair's schema check (progress updates, sent
+    several times a second; the final result is always checked).
+    """
+    return {
+        "spec": module.chart(result).to_dict(validate=validate),
+        "result": result.model_dump(mode="json"),
+    }
+
+
+def evaluate(module: ModuleType, params: BaseModel) -> dict[str, Any]:
+    """Run a quick experiment to the end and return its payload."""
+    return payload(module, module.run(params))
+
+
+def time_limit_s(module: ModuleType, overrides: Mapping[str, float], default: float) -> float:
+    """A job's time limit: the settings' per-experiment override, else the module's TIME_LIMIT_S, else ``default``."""
+    if module.ID in overrides:
+        return float(overrides[module.ID])
+    return float(getattr(module, "TIME_LIMIT_S", default))
+
+
+def contract_problems(module: ModuleType) -> list[str]:
+    """Everything in ``module`` that breaks the contract of :mod:`rnnlab.experiments.base` (empty if none)."""
+    name = getattr(module, "ID", module.__name__)
+    problems = [f"{name}: no {attr}" for attr in REQUIRED if not hasattr(module, attr)]
+    if problems:
+        return problems
+    if module.KIND not in KINDS:
+        problems.append(f"{name}: KIND must be one of {KINDS}, not {module.KIND!r}")
+    if not isinstance(module.STEP, int) or not 0 <= module.STEP <= 8:
+        problems.append(f"{name}: STEP must be 0 (the lab) or 1..8, not {module.STEP!r}")
+    for cls in ("Params", "Result"):
+        if not (isinstance(getattr(module, cls), type) and issubclass(getattr(module, cls), BaseModel)):
+            problems.append(f"{name}: {cls} must be a pydantic model")
+    if not problems:
+        try:
+            module.Params()
+        except Exception as exc:  # noqa: BLE001 - reported, not raised
+            problems.append(f"{name}: Params() must work with its defaults ({exc})")
+    return problems

@@ -1,0 +1,172 @@
+"""``ProgressStore``: what one anonymous learner has done, kept in a database.
+
+Every method is one transaction, committed before it returns. All SQL is
+SQLAlchemy Core with bound parameters. Learner rows are created lazily by the
+first write, so merely looking (or sending a request that gets rejected)
+writes nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+
+from rnnlab.store.tables import answers, learners, make_engine, meta, steps
+
+_RETRIES = 3  # a concurrent first write for the same new learner can collide once
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    answer: dict[str, Any]
+    correct: bool
+    at: datetime
+
+
+@dataclass
+class Progress:
+    visited: set[int] = field(default_factory=set)
+    completed: set[int] = field(default_factory=set)
+    answers: dict[str, AnswerRecord] = field(default_factory=dict)  # latest answer per check
+    last_step: int | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)  # SQLite hands back naive UTC
+
+
+class ProgressStore:
+    """Progress for anonymous learners in the database at ``url`` (a SQLAlchemy URL)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- writes -------------------------------------------------------------
+
+    def visit(self, learner_id: str, step: int) -> None:
+        """Mark ``step`` visited (first visit time kept) and make it where the learner is."""
+        def work(conn):
+            self._touch(conn, learner_id, last_step=step)
+            self._step_row(conn, learner_id, step)
+            conn.execute(
+                steps.update()
+                .where(steps.c.learner_id == learner_id, steps.c.step == step, steps.c.visited_at.is_(None))
+                .values(visited_at=_now())
+            )
+        self._write(work)
+
+    def complete(self, learner_id: str, step: int) -> None:
+        """Mark ``step`` completed (and visited); the first completion time is kept."""
+        def work(conn):
+            self._touch(conn, learner_id)
+            self._step_row(conn, learner_id, step)
+            now = _now()
+            row = steps.c.learner_id == learner_id, steps.c.step == step
+            conn.execute(steps.update().where(*row, steps.c.visited_at.is_(None)).values(visited_at=now))
+            conn.execute(steps.update().where(*row, steps.c.completed_at.is_(None)).values(completed_at=now))
+        self._write(work)
+
+    def record_answer(self, learner_id: str, check_id: str, answer: dict, correct: bool) -> None:
+        """Keep this answer; earlier answers to the same check stay in the history."""
+        def work(conn):
+            self._touch(conn, learner_id)
+            conn.execute(
+                answers.insert().values(
+                    learner_id=learner_id, check_id=check_id, answer=answer, correct=bool(correct), at=_now()
+                )
+            )
+        self._write(work)
+
+    def reset(self, learner_id: str) -> None:
+        """Forget everything about this learner."""
+        def work(conn):
+            conn.execute(answers.delete().where(answers.c.learner_id == learner_id))
+            conn.execute(steps.delete().where(steps.c.learner_id == learner_id))
+            conn.execute(learners.delete().where(learners.c.id == learner_id))
+        self._write(work)
+
+    # -- reads --------------------------------------------------------------
+
+    def progress(self, learner_id: str) -> Progress:
+        """Everything this learner has done; a learner never seen gets an empty ``Progress``."""
+        result = Progress()
+        with self.engine.connect() as conn:
+            result.last_step = conn.execute(
+                sa.select(learners.c.last_step).where(learners.c.id == learner_id)
+            ).scalar_one_or_none()
+            for row in conn.execute(sa.select(steps).where(steps.c.learner_id == learner_id)):
+                if row.visited_at is not None:
+                    result.visited.add(row.step)
+                if row.completed_at is not None:
+                    result.completed.add(row.step)
+            history = sa.select(answers).where(answers.c.learner_id == learner_id).order_by(answers.c.id)
+            for row in conn.execute(history):  # oldest first, so the latest answer wins
+                result.answers[row.check_id] = AnswerRecord(row.answer, bool(row.correct), _utc(row.at))
+        return result
+
+    def answer_history(self, learner_id: str, check_id: str) -> list[AnswerRecord]:
+        """Every answer this learner gave to ``check_id``, oldest first."""
+        query = (
+            sa.select(answers)
+            .where(answers.c.learner_id == learner_id, answers.c.check_id == check_id)
+            .order_by(answers.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [AnswerRecord(r.answer, bool(r.correct), _utc(r.at)) for r in conn.execute(query)]
+
+    def cookie_secret(self) -> str:
+        """The secret that signs learner cookies: made once, then kept, so cookies survive restarts."""
+        query = sa.select(meta.c.value).where(meta.c.key == "cookie_secret")
+        with self.engine.connect() as conn:
+            found = conn.execute(query).scalar_one_or_none()
+        if found is not None:
+            return found
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(meta.insert().values(key="cookie_secret", value=secrets.token_urlsafe(32)))
+        except sa.exc.IntegrityError:
+            pass  # another process made it first; use theirs
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one()
+
+    # -- helpers --------------------------------------------------------------
+
+    def _write(self, work) -> None:
+        for attempt in range(_RETRIES):
+            try:
+                with self.engine.begin() as conn:
+                    work(conn)
+                return
+            except sa.exc.IntegrityError:
+                if attempt == _RETRIES - 1:
+                    raise
+
+    @staticmethod
+    def _touch(conn, learner_id: str, last_step: int | None = None) -> None:
+        """Make sure the learner row exists; move ``last_step`` when one is given."""
+        values = {} if last_step is None else {"last_step": last_step}
+        if values and conn.execute(learners.update().where(learners.c.id == learner_id).values(**values)).rowcount:
+            return
+        exists = conn.execute(sa.select(learners.c.id).where(learners.c.id == learner_id)).first()
+        if exists is None:
+            conn.execute(learners.insert().values(id=learner_id, created_at=_now(), **values))
+
+    @staticmethod
+    def _step_row(conn, learner_id: str, step: int) -> None:
+        found = conn.execute(
+            sa.select(steps.c.step).where(steps.c.learner_id == learner_id, steps.c.step == step)
+        ).first()
+        if found is None:
+            conn.execute(steps.insert().values(learner_id=learner_id, step=step))

@@ -1,0 +1,54 @@
+"""The app factory: ``create_app(settings)`` wires storage, jobs, middleware, routers and error handlers."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from rnnlab import __version__
+from rnnlab.experiments.jobs import JobManager
+from rnnlab.store import ProgressStore
+from rnnlab.web import api, errors, pages
+from rnnlab.web.learner import LearnerMiddleware
+from rnnlab.web.limits import JsonTooLarge
+from rnnlab.web.settings import Settings
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    if settings.experiments is None:
+        from rnnlab.experiments.registry import EXPERIMENTS as experiments
+    else:
+        experiments = settings.experiments
+    store = ProgressStore(settings.db_url)
+    jobs = JobManager(settings.max_jobs, settings.job_grace_s, settings.job_keep_s, settings.progress_interval_s)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        await jobs.shutdown()
+        store.close()
+
+    app = FastAPI(
+        title="rnnlab — Networks That Remember",
+        version=__version__,
+        lifespan=lifespan,
+    )
+    app.state.settings, app.state.store, app.state.jobs, app.state.experiments = settings, store, jobs, experiments
+    app.add_middleware(
+        LearnerMiddleware,
+        secret=settings.secret or store.cookie_secret(),
+        cookie_name=settings.cookie_name,
+        max_age_s=settings.cookie_max_age_s,
+    )
+    app.add_middleware(JsonTooLarge)
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in [*api.routers, pages.router]:
+        app.include_router(router, max_body_size=settings.body_limit)  # a route may declare its own
+    return app

@@ -1,0 +1,74 @@
+"""FastAPI dependencies: what a handler may ask for. Tests point them at a temp database
+by building the app with their own ``Settings`` (or override them with
+``app.dependency_overrides``)."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Mapping
+
+from fastapi import HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+
+from rnnlab.experiments import runner
+from rnnlab.experiments.jobs import Job, JobManager
+from rnnlab.store import ProgressStore
+from rnnlab.web.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_store(request: Request) -> ProgressStore:
+    return request.app.state.store
+
+
+def get_learner_id(request: Request) -> str:
+    """The anonymous learner's id, from the signed cookie (set by ``LearnerMiddleware``)."""
+    return request.state.learner_id
+
+
+def get_experiments(request: Request) -> Mapping[str, ModuleType]:
+    return request.app.state.experiments
+
+
+def find_experiment(experiments: Mapping[str, ModuleType], experiment_id: str) -> ModuleType:
+    """The module registered as ``experiment_id``; HTTP 404 if there is none."""
+    if experiment_id not in experiments:
+        known = ", ".join(experiments) or "none yet"
+        raise HTTPException(404, f"there is no experiment '{experiment_id}' (known: {known})")
+    return experiments[experiment_id]
+
+
+def get_experiment(experiment_id: str, request: Request) -> ModuleType:
+    """The experiment module named in the path; 404 if there is none."""
+    return find_experiment(get_experiments(request), experiment_id)
+
+
+def params_or_422(module: ModuleType, raw: dict | None) -> BaseModel:
+    """``module.Params`` from the request's values; HTTP 422 naming each field that does not fit."""
+    try:
+        return runner.parse_params(module, raw)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from None
+
+
+def get_jobs(request: Request) -> JobManager:
+    return request.app.state.jobs
+
+
+def get_job(job_id: str, request: Request) -> Job:
+    """The job named in the path; 404 if there is none (finished jobs are kept a few minutes)."""
+    try:
+        return get_jobs(request).get(job_id)
+    except KeyError:
+        raise HTTPException(404, f"there is no job '{job_id}' (finished jobs are kept for a few minutes)") from None
+
+
+def get_lesson():
+    """The validated lesson (loaded once and cached by ``rnnlab.lesson``)."""
+    from rnnlab.lesson import load_lesson
+
+    return load_lesson()

@@ -1,0 +1,127 @@
+"""Training jobs through the API: real worker processes running the test-only experiments."""
+
+import json
+import time
+
+import pytest
+
+
+def events(client, job_id) -> list[tuple[str, dict]]:
+    """Read the job's event stream to its end: [(event, data), ...]."""
+    found = []
+    with client.stream("GET", f"/api/jobs/{job_id}/events") as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        kind = None
+        for line in response.iter_lines():
+            if line.startswith("event: "):
+                kind = line.removeprefix("event: ")
+            elif line.startswith("data: "):
+                found.append((kind, json.loads(line.removeprefix("data: "))))
+    return found
+
+
+def start(client, experiment, **params) -> str:
+    response = client.post("/api/jobs", json={"experiment": experiment, "params": params})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def test_job_streams_progress_then_the_result(client):
+    job_id = start(client, "fake-counter", steps=8, delay_s=0.1)
+    stream = events(client, job_id)
+    kinds = [kind for kind, _ in stream]
+    assert kinds[-1] == "result" and kinds.count("progress") >= 2
+    progress = [data for kind, data in stream if kind == "progress"]
+    fractions = [p["fraction"] for p in progress]
+    assert fractions == sorted(fractions) and 0 < fractions[0] < 1
+    assert progress[0]["spec"]["mark"]["type"] == "line"
+    assert stream[-1][1]["result"] == {"counts": [float(k) for k in range(8)]}
+    assert stream[-1][1]["spec"]["data"]["values"][7] == {"i": 7, "value": 7.0}
+
+
+def test_finished_job_replays_latest_progress_and_result_to_a_late_reader(client):
+    job_id = start(client, "fake-counter", steps=3, delay_s=0.0)
+    first = events(client, job_id)
+    again = events(client, job_id)
+    assert again[-1] == first[-1] and again[-1][0] == "result"
+    assert [kind for kind, _ in again] in (["progress", "result"], ["result"])
+
+
+def test_cancelled_job_ends_with_a_cancelled_event(client):
+    job_id = start(client, "fake-counter", steps=1000, delay_s=0.05)
+    time.sleep(0.5)
+    response = client.delete(f"/api/jobs/{job_id}")
+    assert response.status_code == 200 and response.json()["id"] == job_id
+    assert events(client, job_id)[-1][0] == "cancelled"
+
+
+def test_job_that_ignores_cancel_is_killed_after_the_grace_period(client, app):
+    job_id = start(client, "fake-stubborn", seconds=60)
+    started = time.monotonic()
+    client.delete(f"/api/jobs/{job_id}")
+    assert events(client, job_id)[-1][0] == "cancelled"
+    assert time.monotonic() - started < 5
+    assert not app.state.jobs.get(job_id).process.is_alive()
+
+
+def test_diverging_job_ends_with_an_error_event_carrying_its_message(client):
+    stream = events(client, start(client, "fake-diverges"))
+    assert stream[-1] == ("error", {"message": "the loss became NaN at step 3: lower the learning rate"})
+
+
+def test_job_with_a_bug_ends_with_a_short_error_event(client):
+    kind, data = events(client, start(client, "fake-crashes"))[-1]
+    assert kind == "error" and data["message"] == "the experiment failed: ZeroDivisionError: float division by zero"
+
+
+def test_job_over_its_time_limit_is_stopped_with_a_message(settings, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from rnnlab.web.app import create_app
+
+    app = create_app(settings.model_copy(update={"job_time_limits": {"fake-counter": 0.5}}))
+    with TestClient(app) as client:
+        stream = events(client, start(client, "fake-counter", steps=1000, delay_s=0.05))
+    assert stream[-1] == ("error", {"message": "stopped after 0.5 s, the time limit for this experiment"})
+
+
+def test_third_concurrent_job_is_refused_with_429(client):
+    ids = [start(client, "fake-counter", steps=1000, delay_s=0.05) for _ in range(2)]
+    response = client.post("/api/jobs", json={"experiment": "fake-counter", "params": {}})
+    assert response.status_code == 429
+    assert response.json()["detail"] == (
+        "two training jobs are already running — wait for one to finish or cancel it"
+    )
+    for job_id in ids:
+        client.delete(f"/api/jobs/{job_id}")
+
+
+def test_unknown_job_is_404_for_events_and_cancel(client):
+    assert client.get("/api/jobs/nope/events").status_code == 404
+    assert "nope" in client.delete("/api/jobs/nope").json()["detail"]
+
+
+def test_job_with_unknown_experiment_is_404(client):
+    assert client.post("/api/jobs", json={"experiment": "nope", "params": {}}).status_code == 404
+
+
+def test_job_with_bad_params_is_422_naming_the_field(client):
+    response = client.post("/api/jobs", json={"experiment": "fake-counter", "params": {"steps": 0}})
+    assert response.status_code == 422 and response.json()["detail"] == "steps: must be ≥ 1 (got 0)"
+
+
+def test_job_request_without_experiment_is_422(client):
+    assert client.post("/api/jobs", json={"params": {}}).json()["detail"] == "experiment: is required"
+
+
+def test_quick_experiment_posted_as_a_job_is_409(client):
+    response = client.post("/api/jobs", json={"experiment": "fake-echo", "params": {}})
+    assert response.status_code == 409 and "/api/experiments/fake-echo" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+def test_unknown_api_path_is_json_404(client, method):
+    response = client.request(method, "/api/nothing/here")
+    assert response.status_code == 404
+    assert response.json() == {"detail": f"no such API endpoint: {method} /api/nothing/here"}
