@@ -23,3 +23,4 @@ from rnnlab.nn.losses import log_softmax, mse, softmax, softmax_cross_entropy
 from rnnlab.nn.optim import SGD, Adam, clip_grad_norm
 
 # --- composite models (models/) ---
+from rnnlab.nn.models import AdditiveAttention, CharLM, Seq2Seq, SequenceClassifier, SequenceTagger

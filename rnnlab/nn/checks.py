@@ -20,7 +20,7 @@ def as_float_array(x, dtype, where: str, last_dim: int | None = None, ndim=None)
     if last_dim is not None and x.shape[-1] != last_dim:
         raise ValueError(f"{where}: expected last dimension {last_dim}, got shape {x.shape}")
     x = x.astype(dtype, copy=False)
-    if not np.all(np.isfinite(x)):
+    if not np.isfinite(x.sum(dtype=np.float64)) and not np.isfinite(x).all():
         raise ValueError(f"{where}: input contains NaN or inf")
     return x
 

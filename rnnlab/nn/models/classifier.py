@@ -1,0 +1,86 @@
+"""SequenceClassifier: many-to-one. Read a whole sequence, answer once.
+
+    e_t = E[x_t]                       (only with vocab_size: x holds token ids)
+    h_1..h_T = RNN/LSTM/GRU(e_1..e_T)
+    y = W h_T + b                      (B, O): class logits, or values for regression
+
+With ``lengths`` (right-padded sequences) h_T is read at each row's last real
+step, h_{len-1}, which padding after it cannot touch.
+
+Letters: B batch, T time, I input size (or embedding size), H hidden, O outputs, V vocab.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnnlab.nn.embedding import Embedding
+from rnnlab.nn.linear import Linear
+from rnnlab.nn.models.common import child_seeds, make_recurrent
+from rnnlab.nn.module import Module
+
+
+class SequenceClassifier(Module):
+    """(optional Embedding) -> recurrent layer -> Linear on the last hidden state.
+    Children: ``embedding`` (when vocab_size is given), ``rnn``, ``linear``."""
+
+    def __init__(self, cell: str, input_size: int, hidden_size: int, output_size: int,
+                 num_layers: int = 1, vocab_size: int | None = None, nonlinearity: str = "tanh",
+                 dtype=np.float32, seed: int = 0):
+        super().__init__()
+        self.cell, self.input_size, self.hidden_size = cell, input_size, hidden_size
+        self.output_size, self.num_layers, self.vocab_size = output_size, num_layers, vocab_size
+        self.nonlinearity, self.dtype = nonlinearity, np.dtype(dtype)
+        s = child_seeds(seed, 3)
+        if vocab_size is not None:
+            self.embedding = self.children["embedding"] = Embedding(vocab_size, input_size, dtype, s[0])
+        else:
+            self.embedding = None
+        self.rnn = self.children["rnn"] = make_recurrent(
+            cell, input_size, hidden_size, num_layers, nonlinearity, dtype, s[1])
+        self.linear = self.children["linear"] = Linear(hidden_size, output_size, dtype, s[2])
+        self._T: int | None = None
+        self._rows_last: tuple | None = None
+
+    @property
+    def trace(self):
+        """The recurrent layer's trace of the last pass (h, c, gates, dh per step)."""
+        return self.rnn.trace
+
+    def forward(self, x, state=None, lengths=None) -> np.ndarray:
+        """x (B, T, I) floats, or ids int (B, T) with vocab_size; lengths int (B,) in [1, T]
+        or None (= T). Returns y (B, O)."""
+        if self.embedding is not None:
+            if np.ndim(x) != 2:
+                raise ValueError(f"SequenceClassifier: expected token ids of shape (B, T), got shape {np.shape(x)}")
+            x = self.embedding.forward(x)  # (B, T, I)
+        out, _ = self.rnn.forward(x, state)  # (B, T, H)
+        B, T, _ = out.shape
+        last = last_steps(lengths, B, T)
+        self._T, self._rows_last = T, (np.arange(B), last)
+        return self.linear.forward(out[np.arange(B), last])  # (B, O)
+
+    def backward(self, dy) -> np.ndarray | None:
+        """dy (B, O) -> dx (B, T, I), or None with an embedding (ids have no gradient)."""
+        if self._T is None:
+            raise ValueError("SequenceClassifier.backward: call forward first")
+        dh_last = self.linear.backward(dy)  # (B, H)
+        B, H = dh_last.shape
+        dout = np.zeros((B, self._T, H), dh_last.dtype)  # (B, T, H): gradient only at the read steps
+        dout[self._rows_last] = dh_last
+        dx, _ = self.rnn.backward(dout)
+        if self.embedding is not None:
+            return self.embedding.backward(dx)
+        return dx
+
+
+def last_steps(lengths, B: int, T: int) -> np.ndarray:
+    """The index of each row's last real step: lengths - 1, or T - 1 for every row."""
+    if lengths is None:
+        return np.full(B, T - 1)
+    lengths = np.asarray(lengths)
+    if lengths.shape != (B,) or lengths.dtype.kind not in "iu":
+        raise ValueError(f"lengths: expected integers of shape ({B},), got {lengths.dtype} {lengths.shape}")
+    if lengths.min() < 1 or lengths.max() > T:
+        raise ValueError(f"lengths: expected values in [1, {T}], got [{lengths.min()}, {lengths.max()}]")
+    return lengths - 1
