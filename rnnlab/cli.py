@@ -1,0 +1,177 @@
+"""The ``rnnlab`` command: a thin click group; each command's docstring is its help."""
+
+from __future__ import annotations
+
+import errno
+import json
+import socket
+import threading
+import time
+import webbrowser
+from pathlib import Path
+
+import click
+
+from rnnlab import __version__
+
+CHART_SUFFIXES = (".json", ".svg", ".png")
+
+
+@click.group()
+@click.version_option(__version__, prog_name="rnnlab")
+def main() -> None:
+    """Networks That Remember: an interactive lesson on recurrent neural networks."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (127.0.0.1: this machine only).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on (0: any free one).")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser tab.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SQLite file that keeps your progress.  [default: progress.db in your user data folder]")
+def serve(host: str, port: int, no_browser: bool, db: Path | None) -> None:
+    """Start the lesson and open it in your browser."""
+    from rnnlab.experiments.worker import one_blas_thread
+
+    one_blas_thread()  # before numpy loads: small RNNs are slower with a multithreaded BLAS
+    import uvicorn
+
+    from rnnlab.web.app import create_app
+    from rnnlab.web.settings import Settings, default_db_path, sqlite_url
+
+    sock = listen(host, port)
+    db = db or default_db_path()
+    app = create_app(Settings(db_url=sqlite_url(db), host=host, port=port))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3))
+    url = f"http://{host_in_url(host)}:{sock.getsockname()[1]}/"
+    click.echo(f"rnnlab: the lesson is at {url}  (progress kept in {db}; Ctrl+C stops)")
+    if not no_browser:
+        threading.Thread(target=open_when_up, args=(server, url), daemon=True).start()
+    server.run(sockets=[sock])
+
+
+@main.command()
+def experiments() -> None:
+    """List the experiments you can run with `rnnlab run`."""
+    from rnnlab.experiments import registry
+
+    for module in registry.EXPERIMENTS.values():
+        step = "lab" if module.STEP == 0 else f"step {module.STEP}"
+        click.echo(f"{module.ID:<22} {step:<7} {module.KIND:<6} {module.TITLE}")
+
+
+@main.command()
+@click.argument("experiment_id", metavar="ID")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+              help="Set a parameter (repeatable); VALUE is read as JSON when it can be, else as text.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the chart: .json (Vega-Lite spec), .svg or .png (these two need vl-convert-python).")
+def run(experiment_id: str, params: tuple[str, ...], out: Path | None) -> None:
+    """Run one experiment (see `rnnlab experiments`) and print its result as JSON."""
+    from rnnlab.experiments.worker import one_blas_thread
+
+    one_blas_thread()
+    from pydantic import ValidationError
+
+    from rnnlab.experiments import Diverged, registry, runner
+    from rnnlab.web.errors import readable
+
+    module = registry.EXPERIMENTS.get(experiment_id)
+    if module is None:
+        raise click.ClickException(f"there is no experiment '{experiment_id}'; `rnnlab experiments` lists them")
+    if out is not None:
+        check_chart_path(out)
+    try:
+        parsed = runner.parse_params(module, dict(parse_assignment(p) for p in params))
+    except ValidationError as exc:
+        raise click.ClickException(readable(exc.errors())) from None
+    try:
+        result = module.run(parsed, ProgressLine() if module.KIND == "job" else None)
+    except Diverged as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(result.model_dump(mode="json"), indent=2))
+    if out is not None:
+        write_chart(module.chart(result), out)
+        click.echo(f"rnnlab: chart written to {out}", err=True)
+
+
+# -- helpers ------------------------------------------------------------------
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port, or a ClickException that says what to do instead."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # restart at once after Ctrl+C
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise click.ClickException(
+                f"port {port} on {host} is already in use (is rnnlab already running?). "
+                f"Choose another with --port, e.g. `rnnlab serve --port {port + 1 if port < 65535 else 8001}`."
+            ) from None
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
+
+
+def host_in_url(host: str) -> str:
+    if host in ("0.0.0.0", "::"):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def open_when_up(server, url: str, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if server.started:
+        webbrowser.open(url)
+
+
+def parse_assignment(text: str) -> tuple[str, object]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise click.BadParameter(f"expected NAME=VALUE, got '{text}'", param_hint="--param")
+    try:
+        return name, json.loads(value)
+    except json.JSONDecodeError:
+        return name, value
+
+
+def check_chart_path(out: Path) -> None:
+    if out.suffix.lower() not in CHART_SUFFIXES:
+        raise click.BadParameter(f"'{out}' should end in .json, .svg or .png", param_hint="--out")
+    if out.suffix.lower() != ".json":
+        try:
+            import vl_convert  # noqa: F401
+        except ImportError:
+            raise click.ClickException(
+                f"writing {out.suffix.lower()} needs the vl-convert-python package, which is not installed: "
+                "`pip install vl-convert-python`, or write the chart as .json"
+            ) from None
+
+
+def write_chart(chart, out: Path) -> None:
+    if out.suffix.lower() == ".json":
+        out.write_text(json.dumps(chart.to_dict(), indent=2))
+    else:
+        chart.save(str(out))
+
+
+class ProgressLine:
+    """A job's progress callback for the terminal: a percentage on stderr, a few times a second."""
+
+    def __init__(self, interval_s: float = 0.25):
+        self.interval_s, self.last = interval_s, float("-inf")
+
+    def __call__(self, partial, fraction: float) -> None:
+        now = time.monotonic()
+        if now - self.last >= self.interval_s or fraction >= 1:
+            self.last = now
+            click.echo(f"\r  training… {100 * fraction:5.1f} %", nl=fraction >= 1, err=True)
+
+
+if __name__ == "__main__":
+    main()
