@@ -189,7 +189,7 @@ def chart(result: Result) -> alt.TopLevelMixin:
                 f"held-out accuracy: RNN {r.rnn_accuracy:.0%}, bag of words {r.bow_accuracy:.0%} "
                 f"(guessing among the sentence's nouns: {r.chance:.0%})"]
     return charts.finish(
-        alt.Chart(alt.Data(values=rows))
+        alt.Chart(charts.data("answers"))
         .mark_bar()
         .encode(
             y=alt.Y("noun:N", title="candidate answer", sort=r.nouns),
@@ -201,5 +201,6 @@ def chart(result: Result) -> alt.TopLevelMixin:
             tooltip=[alt.Tooltip("model:N"), alt.Tooltip("noun:N"), alt.Tooltip("probability:Q", format=".1%")],
         )
         .properties(width="container", height=charts.HEIGHT,
-                    title=charts.title(f"“{sentence}”: {QUESTIONS[r.question]}", subtitle))
+                    title=charts.title(f"“{sentence}”: {QUESTIONS[r.question]}", subtitle)),
+        answers=rows,
     )

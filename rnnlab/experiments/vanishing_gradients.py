@@ -161,8 +161,7 @@ def chart(result: Result) -> alt.TopLevelMixin:
         series.append(("bound (γ·σ_max)^(T−k)", r.bound))
     if r.clipped is not None:
         series.append((f"after clipping to c = {charts.fmt(r.clip_norm)}", r.clipped))
-    rows = [{"distance": d, "norm": v, "series": name}
-            for name, values in series for d, v in zip(r.distance, values) if v > 0]
+    rows = [{"series": name, "distance": r.distance, "norm": values} for name, values in series]
     names = [name for name, _ in series]
 
     if r.sigma_max is not None:
@@ -179,7 +178,9 @@ def chart(result: Result) -> alt.TopLevelMixin:
 
     dash = alt.Scale(domain=names, range=[[1, 0], [6, 4], [2, 2]][: len(names)])
     return charts.finish(
-        alt.Chart(alt.Data(values=rows))
+        alt.Chart(charts.data("gradients"))
+        .transform_flatten(["distance", "norm"])
+        .transform_filter(alt.datum.norm > 0)  # a log axis cannot show an exact zero (dead ReLU units)
         .mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=12))
         .encode(
             x=alt.X("distance:Q", title="distance from the loss, T − k (steps)",
@@ -192,5 +193,6 @@ def chart(result: Result) -> alt.TopLevelMixin:
                      alt.Tooltip("norm:Q", format=".3e")],
         )
         .properties(width="container", height=charts.HEIGHT,
-                    title=charts.title("How the gradient fades (or explodes) with distance", subtitle))
+                    title=charts.title("How the gradient fades (or explodes) with distance", subtitle)),
+        gradients=rows,
     )

@@ -79,7 +79,7 @@ def test_result_is_json_and_chart_has_title_axes_and_legend():
     assert "the dog is seen by the woman" in spec["title"]["text"]
     assert spec["encoding"]["x"]["title"] and spec["encoding"]["y"]["title"]
     assert spec["encoding"]["color"]["legend"]["orient"] == "bottom"
-    assert len(spec["data"]["values"]) == 2 * len(order.NOUNS)
+    assert len(spec["datasets"]["answers"]) == 2 * len(order.NOUNS)
 
 
 def test_defaults_run_fast():

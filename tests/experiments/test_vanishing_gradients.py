@@ -104,7 +104,7 @@ def test_result_is_json_and_chart_has_title_axes_and_legend(cell):
     assert enc["y"]["scale"]["type"] == "log"
     assert enc["color"]["legend"]["orient"] == "bottom"
     assert spec["width"] == "container"
-    series = {row["series"] for row in spec["data"]["values"]}
+    series = {row["series"] for row in spec["datasets"]["gradients"]}
     assert any("clipping" in s for s in series) == (r.clip_scale < 1)
     assert r.clip_scale < 1 or cell != "rnn"
     assert any("bound" in s for s in series) == (cell == "rnn")
