@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from rnnlab.experiments import order_matters, vanishing_gradients
+from rnnlab.experiments import bptt, order_matters, vanishing_gradients
 
 MODULES: list[ModuleType] = [
     order_matters,
+    bptt,
     vanishing_gradients,
 ]
 
