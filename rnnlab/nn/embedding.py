@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnnlab.nn._check import float_dtype
 from rnnlab.nn.checks import as_ids, positive_int
 from rnnlab.nn.module import Module
 
@@ -37,7 +38,7 @@ class Embedding(Module):
         super().__init__()
         self.num_embeddings = positive_int(num_embeddings, "Embedding num_embeddings")
         self.embedding_dim = positive_int(embedding_dim, "Embedding embedding_dim")
-        self.dtype = np.dtype(dtype)
+        self.dtype = dtype = float_dtype(dtype)
         rng = np.random.default_rng(seed)
         W = rng.standard_normal((self.num_embeddings, self.embedding_dim)).astype(dtype)
         self.weight = self.add_param("weight", W)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnnlab.nn._check import float_dtype
 from rnnlab.nn.checks import as_float_array, positive_int
 from rnnlab.nn.init import uniform_default
 from rnnlab.nn.module import Module
@@ -42,7 +43,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = positive_int(in_features, "Linear in_features")
         self.out_features = positive_int(out_features, "Linear out_features")
-        self.dtype = np.dtype(dtype)
+        self.dtype = dtype = float_dtype(dtype)
         rng = np.random.default_rng(seed)
         shape = (self.out_features, self.in_features)
         self.weight = self.add_param("weight", uniform_default(shape, self.in_features, rng, dtype))

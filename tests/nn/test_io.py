@@ -69,3 +69,15 @@ def test_composite_module_round_trips_with_dotted_names_and_cls(tmp_path):
     loaded = nn.load(path, cls=Pair)
     for k, v in model.params.items():
         assert np.array_equal(loaded.params[k], v)
+
+
+def test_recurrent_layers_round_trip_through_save_and_load(tmp_path):
+    for layer in (nn.RNN(3, 4, num_layers=2, nonlinearity="relu", dtype=np.float64, seed=1),
+                  nn.LSTM(3, 4, seed=2), nn.GRU(2, 5, seed=3)):
+        path = tmp_path / "layer.npz"
+        nn.save(layer, path)
+        loaded = nn.load(path)
+        assert type(loaded) is type(layer) and loaded.dtype == layer.dtype
+        assert getattr(loaded, "nonlinearity", None) == getattr(layer, "nonlinearity", None)
+        for k, v in layer.params.items():
+            assert np.array_equal(loaded.params[k], v), k

@@ -85,3 +85,10 @@ def test_linear_rejects_backward_before_forward_and_wrong_dy_shape():
 def test_linear_rejects_bad_sizes():
     with pytest.raises(ValueError, match="in_features"):
         nn.Linear(0, 3)
+
+
+def test_linear_and_embedding_reject_non_float_dtypes():
+    with pytest.raises(ValueError, match="float32 or float64"):
+        nn.Linear(2, 3, dtype=np.int32)
+    with pytest.raises(ValueError, match="float32 or float64"):
+        nn.Embedding(2, 3, dtype=np.int64)

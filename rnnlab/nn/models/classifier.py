@@ -39,8 +39,8 @@ class SequenceClassifier(Module):
         self.rnn = self.children["rnn"] = make_recurrent(
             cell, input_size, hidden_size, num_layers, nonlinearity, dtype, s[1])
         self.linear = self.children["linear"] = Linear(hidden_size, output_size, dtype, s[2])
-        self._T: int | None = None
-        self._rows_last: tuple | None = None
+        self._T: int | None = None  # steps in the last forward pass
+        self._last: np.ndarray | None = None  # (B,) the step read in each row of the last pass
 
     @property
     def trace(self):
@@ -57,7 +57,7 @@ class SequenceClassifier(Module):
         out, _ = self.rnn.forward(x, state)  # (B, T, H)
         B, T, _ = out.shape
         last = last_steps(lengths, B, T)
-        self._T, self._rows_last = T, (np.arange(B), last)
+        self._T, self._last = T, last
         return self.linear.forward(out[np.arange(B), last])  # (B, O)
 
     def backward(self, dy) -> np.ndarray | None:
@@ -67,7 +67,7 @@ class SequenceClassifier(Module):
         dh_last = self.linear.backward(dy)  # (B, H)
         B, H = dh_last.shape
         dout = np.zeros((B, self._T, H), dh_last.dtype)  # (B, T, H): gradient only at the read steps
-        dout[self._rows_last] = dh_last
+        dout[np.arange(B), self._last] = dh_last
         dx, _ = self.rnn.backward(dout)
         if self.embedding is not None:
             return self.embedding.backward(dx)
