@@ -8,7 +8,6 @@ error page (template ``error.html`` when the front end provides one).
 from __future__ import annotations
 
 import html
-import logging
 from typing import Any, Iterable
 
 import jinja2
@@ -20,8 +19,6 @@ from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
 from rnnlab.web.limits import too_large_message
 from rnnlab.web.templating import templates
-
-log = logging.getLogger(__name__)
 
 _SHOWN_INPUT = 40  # characters of an offending value quoted back
 
@@ -119,7 +116,7 @@ async def _http_error(request: Request, exc: HTTPException):
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    # The server logs the traceback itself (Starlette re-raises after this answer).
     return JSONResponse({"detail": "something went wrong on the server; the error is in its log"}, status_code=500)
 
 

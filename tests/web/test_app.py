@@ -1,0 +1,33 @@
+"""The app factory: pages and static files mounted, per-route body limits, HTML errors off the API."""
+
+from fastapi import APIRouter, Body
+
+from rnnlab.web.settings import TEXT_BODY_LIMIT, Settings
+
+
+def test_static_files_are_served(client):
+    assert client.get("/static/favicon.svg").status_code == 200
+
+
+def test_unknown_page_is_an_html_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
+
+
+def test_a_route_may_declare_a_larger_body_limit(app, client):
+    upload = APIRouter()
+
+    @upload.post("/api/test-upload", max_body_size=TEXT_BODY_LIMIT)
+    def take_text(body: dict = Body(...)) -> dict:
+        return {"length": len(body["text"])}
+
+    app.include_router(upload)
+    assert client.post("/api/test-upload", json={"text": "x" * 100_000}).json() == {"length": 100_000}
+    refused = client.post("/api/test-upload", json={"text": "x" * (TEXT_BODY_LIMIT + 1)})
+    assert refused.status_code == 413
+    assert refused.json() == {"detail": "request body is too large (this endpoint accepts up to 1.0 MB)"}
+
+
+def test_every_setting_is_described():
+    undocumented = [name for name, field in Settings.model_fields.items() if not field.description]
+    assert undocumented == []
