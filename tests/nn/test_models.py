@@ -203,3 +203,31 @@ def test_load_rejects_a_model_of_another_architecture(tmp_path):
     nn.save(nn.CharLM(6, 5, cell="gru"), path)
     with pytest.raises(ValueError, match="cell: file 'gru' vs module 'lstm'"):
         nn.load(path, into=nn.CharLM(6, 5, cell="lstm"))
+
+
+def reversal_batch(rng, B, L=6, V=8):
+    """Sources of tokens 2..V-1; targets the reversed source then EOS (1); BOS is 0."""
+    src = rng.integers(2, V, size=(B, L))
+    tgt = src[:, ::-1]
+    tgt_in = np.concatenate([np.zeros((B, 1), np.int64), tgt], axis=1)
+    tgt_out = np.concatenate([tgt, np.ones((B, 1), np.int64)], axis=1)
+    return src, tgt_in, tgt_out
+
+
+def test_seq2seq_with_attention_learns_to_reverse_and_attends_to_the_mirror_position():
+    model = nn.Seq2Seq(8, 8, 32, cell="gru", attention=True, seed=0)
+    opt = nn.Adam(model.params, model.grads, lr=0.01)
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        src, tgt_in, tgt_out = reversal_batch(rng, 32)
+        model.zero_grad()
+        loss, dlogits = nn.softmax_cross_entropy(model.forward(src, tgt_in), tgt_out)
+        model.backward(dlogits)
+        nn.clip_grad_norm(model.grads, 1.0)
+        opt.step()
+    src, _, tgt_out = reversal_batch(np.random.default_rng(1), 200)
+    ids, weights = model.greedy_decode(src, bos_id=0, eos_id=1, max_len=7)
+    assert ids.shape == (200, 7)
+    assert np.mean(np.all(ids == tgt_out, axis=1)) > 0.9  # whole sequences right
+    mirror = np.arange(6)[::-1]
+    assert np.mean(weights[:, :6].argmax(axis=-1) == mirror) > 0.8  # output t looks at input 5 - t
