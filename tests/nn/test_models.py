@@ -231,3 +231,25 @@ def test_seq2seq_with_attention_learns_to_reverse_and_attends_to_the_mirror_posi
     assert np.mean(np.all(ids == tgt_out, axis=1)) > 0.9  # whole sequences right
     mirror = np.arange(6)[::-1]
     assert np.mean(weights[:, :6].argmax(axis=-1) == mirror) > 0.8  # output t looks at input 5 - t
+
+
+def test_char_lm_learns_a_repeated_sentence_and_greedy_sampling_continues_it():
+    from rnnlab.tasks.corpora import CharVocab
+
+    text = "the cat sat on the mat. " * 40
+    vocab = CharVocab.from_text(text)
+    ids = vocab.encode(text)
+    model = nn.CharLM(len(vocab), 32, cell="lstm", embedding_dim=8, seed=0)
+    opt = nn.Adam(model.params, model.grads, lr=0.02)
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        starts = rng.integers(0, len(ids) - 33, size=16)
+        x = np.stack([ids[i : i + 33] for i in starts])  # (16, 33)
+        model.zero_grad()
+        loss, dlogits = nn.softmax_cross_entropy(model.forward(x[:, :-1]), x[:, 1:])
+        model.backward(dlogits)
+        nn.clip_grad_norm(model.grads, 1.0)
+        opt.step()
+    assert loss < 0.2 < np.log(len(vocab))
+    continuation = vocab.decode(model.sample(vocab.encode("the c"), 30, top_k=1))
+    assert continuation == text[5:35]
