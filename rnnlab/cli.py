@@ -40,6 +40,7 @@ def serve(host: str, port: int, no_browser: bool, db: Path | None) -> None:
     from rnnlab.web.settings import Settings, default_db_path, sqlite_url
 
     sock = listen(host, port)
+    check_lesson(sock)
     db = db or default_db_path()
     app = create_app(Settings(db_url=sqlite_url(db), host=host, port=port))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3))
@@ -114,6 +115,17 @@ def listen(host: str, port: int) -> socket.socket:
             ) from None
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     return sock
+
+
+def check_lesson(sock: socket.socket) -> None:
+    """Validate the lesson before serving it (a broken one is listed problem by problem)."""
+    from rnnlab.lesson import LessonError, load_lesson
+
+    try:
+        load_lesson()
+    except LessonError as exc:
+        sock.close()
+        raise click.ClickException(str(exc)) from None
 
 
 def host_in_url(host: str) -> str:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from rnnlab.experiments import runner
 from rnnlab.experiments.jobs import Job, JobManager
+from rnnlab.lesson import Lesson, load_lesson
 from rnnlab.store import ProgressStore
 from rnnlab.web.settings import Settings
 
@@ -67,8 +68,6 @@ def get_job(job_id: str, request: Request) -> Job:
         raise HTTPException(404, f"there is no job '{job_id}' (finished jobs are kept for a few minutes)") from None
 
 
-def get_lesson():
+def get_lesson() -> Lesson:
     """The validated lesson (loaded once and cached by ``rnnlab.lesson``)."""
-    from rnnlab.lesson import load_lesson
-
     return load_lesson()

@@ -125,3 +125,14 @@ def test_unknown_api_path_is_json_404(client, method):
     response = client.request(method, "/api/nothing/here")
     assert response.status_code == 404
     assert response.json() == {"detail": f"no such API endpoint: {method} /api/nothing/here"}
+
+
+def test_shutting_the_app_down_stops_running_workers(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as client:
+        job_id = start(client, "fake-stubborn", seconds=60)
+        process = app.state.jobs.get(job_id).process
+        assert process.is_alive()
+    process.join(timeout=5)
+    assert not process.is_alive()

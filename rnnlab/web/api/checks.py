@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException
 
+from rnnlab.lesson import grade
 from rnnlab.store import ProgressStore
 from rnnlab.web.deps import get_learner_id, get_lesson, get_store
 
@@ -21,8 +22,6 @@ def answer_check(
     store: ProgressStore = Depends(get_store),
 ) -> dict[str, Any]:
     """Grade with ``rnnlab.lesson.grade``; a malformed answer is a 422 and nothing is stored."""
-    from rnnlab.lesson import grade
-
     check = lesson.checks.get(check_id)
     if check is None:
         raise HTTPException(404, f"there is no check '{check_id}'")
