@@ -10,6 +10,12 @@ import numpy as np
 from rnnlab.nn.checks import as_float_array
 
 
+def _float_dtype(a) -> np.dtype:
+    """a's dtype if it is a float type, else float64."""
+    dtype = np.asarray(a).dtype
+    return dtype if dtype.kind == "f" else np.dtype(np.float64)
+
+
 def log_softmax(logits: np.ndarray) -> np.ndarray:
     """log softmax over the last axis, shifted by the max so exp never overflows."""
     z = logits - logits.max(axis=-1, keepdims=True)
@@ -28,8 +34,7 @@ def softmax_cross_entropy(logits, targets, ignore_index: int = -100) -> tuple[fl
     Returns (loss, dlogits) with dlogits = (softmax - onehot) / n_kept, zero on ignored rows.
     When every target is ignored the loss is 0.0 and the gradient zero (torch returns nan).
     """
-    logits = as_float_array(logits, np.asarray(logits).dtype, "softmax_cross_entropy logits",
-                            ndim=(2, 3))
+    logits = as_float_array(logits, _float_dtype(logits), "softmax_cross_entropy logits", ndim=(2, 3))
     targets = np.asarray(targets)
     if targets.dtype.kind not in "iu":
         raise ValueError(f"softmax_cross_entropy: expected integer targets, got dtype {targets.dtype}")
@@ -66,7 +71,7 @@ def mse(pred, target) -> tuple[float, np.ndarray]:
 
     Returns (loss, dpred) with dpred = 2 (pred - target) / pred.size.
     """
-    pred = as_float_array(pred, np.asarray(pred).dtype, "mse pred")
+    pred = as_float_array(pred, _float_dtype(pred), "mse pred")
     target = as_float_array(target, pred.dtype, "mse target")
     if pred.shape != target.shape:
         raise ValueError(f"mse: pred shape {pred.shape} and target shape {target.shape} differ")
