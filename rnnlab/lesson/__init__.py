@@ -1,0 +1,14 @@
+"""The lesson as data: steps in Markdown, checks and glossary in YAML, SVG diagrams.
+
+    from rnnlab.lesson import load_lesson, grade, summarize, LessonError
+"""
+
+from .grading import grade
+from .loader import EXPERIMENT_STEPS, load_lesson
+from .models import Check, Concept, Grade, Lesson, LessonError, Option, Outcome, Step, Target, Term
+from .summary import summarize
+
+__all__ = [
+    "EXPERIMENT_STEPS", "Check", "Concept", "Grade", "Lesson", "LessonError", "Option", "Outcome", "Step",
+    "Target", "Term", "grade", "load_lesson", "summarize",
+]

@@ -1,0 +1,179 @@
+"""Parse and validate one check from its YAML mapping.
+
+A check's YAML (``checks/stepN.yaml`` holds a list of them)::
+
+    id: step4-decay                    # unique; embedded once by ``::: check step4-decay``
+    step: 4                            # the step it is embedded in
+    outcome: vanishing-gradients       # one of lesson.yaml's outcome ids
+    kind: single                       # single | multiple | numeric | ordering | matching
+    prompt: Markdown
+    explanation: Markdown, shown with the feedback
+    # single / multiple:
+    options: [{id, text, correct: true|false, feedback}]
+    # ordering (items in the order shown, answer the right order of ids):
+    items: [{id, text, feedback}]
+    answer: [id, ...]
+    # matching:
+    targets: [{id, text}]
+    items: [{id, text, target, feedback}]
+    # numeric:
+    answer: 0.35
+    tolerance: 0.01
+    unit: ""                           # optional
+    feedback: {correct, low, high}
+
+``parse_check`` returns the ``Check`` (or None when it cannot be built) and
+appends a readable message to ``problems`` for everything wrong with it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .models import CHECK_KINDS, Check, NumericAnswer, Option, Target
+from .render import Env, render, render_inline
+
+COMMON_KEYS = {"id", "step", "outcome", "kind", "prompt", "explanation"}
+KIND_KEYS = {
+    "single": {"options"},
+    "multiple": {"options"},
+    "ordering": {"items", "answer"},
+    "matching": {"targets", "items"},
+    "numeric": {"answer", "tolerance", "unit", "feedback"},
+}
+OPTIONAL_KEYS = {"unit"}
+
+
+def _text(raw: dict, key: str, where: str, problems: list[str]) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        problems.append(f"{where}: missing or empty '{key}'")
+        return ""
+    return value
+
+
+def _entries(raw: dict, key: str, fields: tuple[str, ...], where: str, problems: list[str]) -> list[dict]:
+    """A list of mappings under ``key``, each with non-empty text ``fields`` and unique ids."""
+    entries = raw.get(key)
+    if not isinstance(entries, list) or len(entries) < 2:
+        problems.append(f"{where}: '{key}' must be a list of at least 2 entries")
+        return []
+    seen: set[str] = set()
+    good = []
+    for n, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: {key} #{n} is not a mapping")
+            continue
+        entry_where = f"{where}, {key} {entry.get('id', f'#{n}')!r}"
+        ok = all([_text(entry, f, entry_where, problems) for f in fields])
+        if entry.get("id") in seen:
+            problems.append(f"{where}: duplicate {key} id {entry['id']!r}")
+            ok = False
+        seen.add(entry.get("id"))
+        if ok:
+            good.append(entry)
+    return good
+
+
+def _choices(raw, where, env, problems) -> tuple[Option, ...]:
+    entries = _entries(raw, "options", ("id", "text", "feedback"), where, problems)
+    for e in entries:
+        if not isinstance(e.get("correct", False), bool):
+            problems.append(f"{where}, option {e['id']!r}: 'correct' must be true or false")
+    options = tuple(Option(e["id"], render_inline(e["text"], env), render_inline(e["feedback"], env),
+                           correct=e.get("correct") is True) for e in entries)
+    n_right = sum(o.correct for o in options)
+    if raw.get("kind") == "single" and n_right != 1:
+        problems.append(f"{where}: a single-choice check needs exactly one right option, it has {n_right}")
+    if raw.get("kind") == "multiple" and not 1 <= n_right < len(options):
+        problems.append(f"{where}: a multiple-choice check needs at least one right and one wrong option")
+    return options
+
+
+def _ordering(raw, where, env, problems) -> tuple[tuple[Option, ...], tuple[str, ...]]:
+    entries = _entries(raw, "items", ("id", "text", "feedback"), where, problems)
+    options = tuple(Option(e["id"], render_inline(e["text"], env), render_inline(e["feedback"], env))
+                    for e in entries)
+    order = raw.get("answer")
+    ids = [o.id for o in options]
+    if not isinstance(order, list) or sorted(map(str, order)) != sorted(ids) or len(set(order)) != len(order):
+        problems.append(f"{where}: 'answer' must list every item id exactly once, in the right order")
+        return options, ()
+    if list(order) == ids:
+        problems.append(f"{where}: the items are shown in the right order already; shuffle them")
+    return options, tuple(order)
+
+
+def _matching(raw, where, env, problems) -> tuple[tuple[Option, ...], tuple[Target, ...]]:
+    target_entries = _entries(raw, "targets", ("id", "text"), where, problems)
+    targets = tuple(Target(t["id"], render_inline(t["text"], env)) for t in target_entries)
+    entries = _entries(raw, "items", ("id", "text", "target", "feedback"), where, problems)
+    target_ids = {t.id for t in targets}
+    for e in entries:
+        if e["target"] not in target_ids:
+            problems.append(f"{where}, item {e['id']!r}: unknown target {e['target']!r}")
+    unused = target_ids - {e["target"] for e in entries}
+    if unused:
+        problems.append(f"{where}: no item belongs to target(s) {sorted(unused)}")
+    options = tuple(Option(e["id"], render_inline(e["text"], env), render_inline(e["feedback"], env),
+                           target=e["target"]) for e in entries)
+    return options, targets
+
+
+def _numeric(raw, where, env, problems) -> NumericAnswer | None:
+    value, tolerance = raw.get("answer"), raw.get("tolerance")
+    bad = [k for k, v in (("answer", value), ("tolerance", tolerance))
+           if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)]
+    if bad:
+        problems.append(f"{where}: {' and '.join(bad)} must be finite numbers")
+    elif tolerance < 0:
+        problems.append(f"{where}: tolerance must be >= 0")
+    feedback = raw.get("feedback")
+    if not isinstance(feedback, dict):
+        problems.append(f"{where}: 'feedback' must map correct, low and high to a text")
+        feedback = {}
+    texts = [_text(feedback, k, f"{where}, feedback", problems) for k in ("correct", "low", "high")]
+    unit = raw.get("unit", "")
+    if not isinstance(unit, str):
+        problems.append(f"{where}: 'unit' must be a string")
+    if bad or not all(texts) or not isinstance(unit, str):
+        return None
+    return NumericAnswer(float(value), float(tolerance), unit, *(render_inline(t, env) for t in texts))
+
+
+def parse_check(raw: Any, where: str, env: Env, problems: list[str]) -> Check | None:
+    """Build the check described by ``raw`` (read from ``where``); report problems."""
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: a check must be a mapping")
+        return None
+    where = f"{where}: check {raw.get('id', '?')!r}"
+    before = len(problems)
+    kind = raw.get("kind")
+    if kind not in CHECK_KINDS:
+        problems.append(f"{where}: kind must be one of {', '.join(CHECK_KINDS)}, got {kind!r}")
+        return None
+    allowed = COMMON_KEYS | KIND_KEYS[kind]
+    missing = allowed - OPTIONAL_KEYS - set(raw)
+    if missing:
+        problems.append(f"{where}: missing {sorted(missing)}")
+    if set(raw) - allowed:
+        problems.append(f"{where}: unknown key(s) {sorted(set(raw) - allowed)} for a {kind} check")
+    if not isinstance(raw.get("step"), int) or isinstance(raw.get("step"), bool):
+        problems.append(f"{where}: 'step' must be a step number")
+    ident = _text(raw, "id", where, problems)
+    outcome = _text(raw, "outcome", where, problems)
+    prompt = render(_text(raw, "prompt", where, problems), env)
+    explanation = render(_text(raw, "explanation", where, problems), env)
+    options, targets, order, numeric = (), (), (), None
+    if kind in ("single", "multiple"):
+        options = _choices(raw, where, env, problems)
+    elif kind == "ordering":
+        options, order = _ordering(raw, where, env, problems)
+    elif kind == "matching":
+        options, targets = _matching(raw, where, env, problems)
+    else:
+        numeric = _numeric(raw, where, env, problems)
+    if len(problems) > before:
+        return None
+    return Check(ident, raw["step"], outcome, kind, prompt, explanation, options, targets, order, numeric)
