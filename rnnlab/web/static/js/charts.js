@@ -32,10 +32,49 @@ function themeConfig() {
 }
 
 const COMPOSED = ["hconcat", "vconcat", "concat", "facet", "repeat"];
+const NARROW = 520; // px: below this, titles wrap and legends stack in one column
 
 function fitToContainer(spec) {
   if (COMPOSED.some((key) => key in spec) || spec.width === "container") return spec;
   return { ...spec, width: "container", autosize: { type: "fit-x", contains: "padding" } };
+}
+
+function wrapLine(line, chars) {
+  const lines = [];
+  let current = "";
+  for (const word of String(line).split(" ")) {
+    if (current && (current + " " + word).length > chars) { lines.push(current); current = word; }
+    else current = current ? current + " " + word : word;
+  }
+  return current ? [...lines, current] : lines;
+}
+
+const wrapText = (text, chars) => (Array.isArray(text) ? text : [text]).flatMap((line) => wrapLine(line, chars));
+
+function stackLegends(encoding) {
+  const out = { ...encoding };
+  for (const [channel, def] of Object.entries(encoding)) {
+    if (def && typeof def.legend === "object" && def.legend !== null && def.legend.columns > 1) {
+      out[channel] = { ...def, legend: { ...def.legend, columns: 1 } };
+    }
+  }
+  return out;
+}
+
+// On a phone a long title or a wide legend would squeeze the plot: wrap the
+// title's lines to the width and stack the legend entries instead.
+function fitNarrow(spec, width) {
+  if (width >= NARROW) return spec;
+  const chars = Math.max(20, Math.floor(width / 9.5)); // a bold title letter is ~9 px wide, a subtitle's ~6.5
+  const out = { ...spec };
+  if (typeof spec.title === "string" || Array.isArray(spec.title)) out.title = wrapText(spec.title, chars);
+  else if (spec.title && typeof spec.title === "object") {
+    out.title = { ...spec.title, text: wrapText(spec.title.text, chars) };
+    if (spec.title.subtitle) out.title.subtitle = wrapText(spec.title.subtitle, Math.floor(width / 7));
+  }
+  if (spec.encoding) out.encoding = stackLegends(spec.encoding);
+  if (Array.isArray(spec.layer)) out.layer = spec.layer.map((layer) => (layer.encoding ? { ...layer, encoding: stackLegends(layer.encoding) } : layer));
+  return out;
 }
 
 export async function drawChart(element, spec) {
@@ -47,7 +86,8 @@ export async function drawChart(element, spec) {
     host.className = "chart-host";
     element.replaceChildren(host);
   }
-  const result = await window.vegaEmbed(host, fitToContainer(spec), options);
+  const width = element.getBoundingClientRect().width;
+  const result = await window.vegaEmbed(host, fitNarrow(fitToContainer(spec), width), options);
   if (previous) previous.view.finalize();
   drawn.set(element, { spec, view: result.view });
   element.style.setProperty("--chart-height", `${Math.ceil(element.getBoundingClientRect().height)}px`);

@@ -6,14 +6,14 @@
 import { el, html } from "./dom.js";
 
 function choiceInputs(check, type) {
-  const list = el("ul", { class: "check-options", role: type === "radio" ? "radiogroup" : "group", "aria-labelledby": `${check.id}-prompt` });
+  const list = el("div", { class: "check-options", role: type === "radio" ? "radiogroup" : "group", "aria-labelledby": `${check.id}-prompt` });
   const marks = new Map();
   for (const option of check.options) {
     const input = el("input", { type, name: check.id, value: option.id, id: `${check.id}-${option.id}` });
     const feedback = el("span", { class: "option-feedback" });
     const label = el("label", { class: "check-option", for: input.id },
       input, el("span", { class: "option-body" }, html("span", option.html), feedback));
-    list.append(el("li", {}, label));
+    list.append(label);
     marks.set(option.id, { box: label, feedback });
   }
   const checked = () => [...list.querySelectorAll("input:checked")].map((i) => i.value);

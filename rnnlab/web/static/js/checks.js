@@ -7,16 +7,22 @@ import { buildInput } from "./check_inputs.js";
 import { el, html } from "./dom.js";
 import { renderMath } from "./prose.js";
 
-function feedbackFor(grade, id, index) {
-  const list = grade.feedback || [];
-  const keyed = list.find((f) => [f.id, f.option, f.item].includes(id));
-  if (keyed) return keyed;
-  return list.every((f) => f.id === undefined && f.option === undefined && f.item === undefined) ? list[index] : undefined;
+// How one option or item fared: a class for its box and a lead-in for its feedback.
+function verdictFor(kind, f, targetName) {
+  if (kind === "single" || kind === "multiple") {
+    if (f.chosen) return f.correct ? ["ok", "Your choice is right. "] : ["not-ok", "Your choice is not right. "];
+    if (f.correct) return kind === "single" ? ["answer", "The right answer. "] : ["not-ok", "Missed: this one is right too. "];
+    return ["", ""];
+  }
+  if (f.ok) return ["ok", ""];
+  if (kind === "ordering") return ["not-ok", `Belongs at position ${f.expected + 1}. `];
+  if (kind === "matching") return ["not-ok", `Belongs with ${targetName(f.expected)}. `];
+  return ["not-ok", ""];
 }
 
 function clearMarks(widget) {
   for (const { box, feedback } of widget.input.marks.values()) {
-    box.classList.remove("ok", "not-ok");
+    box.classList.remove("ok", "not-ok", "answer");
     feedback.replaceChildren();
   }
   widget.verdict.replaceChildren();
@@ -27,14 +33,15 @@ function clearMarks(widget) {
 
 function showGrade(widget, grade) {
   clearMarks(widget);
-  [...widget.input.marks.entries()].forEach(([id, { box, feedback }], index) => {
-    const f = feedbackFor(grade, id, index);
-    if (!f) return;
-    box.classList.add(f.ok ? "ok" : "not-ok");
-    feedback.append(el("span", { class: "visually-hidden" }, f.ok ? "Right: " : "Not quite: "), html("span", f.html));
-  });
+  for (const f of grade.feedback || []) {
+    const mark = widget.input.marks.get(f.id);
+    if (!mark) continue;
+    const [state, lead] = verdictFor(widget.check.kind, f, widget.targetName);
+    if (state) mark.box.classList.add(state);
+    mark.feedback.append(el("strong", {}, lead), html("span", f.html));
+  }
   widget.verdict.className = `check-verdict ${grade.correct ? "ok" : "not-ok"}`;
-  widget.verdict.textContent = grade.correct ? "✓ Correct." : "✗ Not quite — see the notes below each answer.";
+  widget.verdict.textContent = grade.correct ? "✓ Correct." : "✗ Not quite — the notes below explain each answer.";
   if (grade.explanation_html) {
     widget.explanation.innerHTML = grade.explanation_html;
     widget.explanation.hidden = false;
@@ -53,7 +60,8 @@ function mount(root, check, previous, onAnswered) {
   const form = el("form", { novalidate: true, "aria-labelledby": `${check.id}-prompt` },
     prompt, input.element, el("div", { class: "check-actions" }, submit, verdict), error, explanation, live);
   root.replaceChildren(el("p", { class: "widget-label" }, "Check your understanding"), form);
-  const widget = { root, input, verdict, error, explanation };
+  const targets = new Map((check.targets || []).map((t) => [t.id, html("span", t.html).textContent.trim()]));
+  const widget = { root, check, input, verdict, error, explanation, targetName: (id) => `“${targets.get(id) || id}”` };
 
   form.addEventListener("change", () => clearMarks(widget));
   form.addEventListener("submit", async (event) => {

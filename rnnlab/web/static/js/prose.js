@@ -1,8 +1,27 @@
 // Finishing touches on server-rendered prose: KaTeX for the math spans and a
 // keyboard-scrollable wrapper around every table (wide tables scroll sideways on a phone).
 
+// A display equation wider than a phone scrolls sideways; then it must take
+// keyboard focus too, so that keyboard users can scroll it.
+function markScrollable(root) {
+  for (const el of root.querySelectorAll(".math.display")) {
+    if (el.scrollWidth > el.clientWidth + 1) {
+      el.tabIndex = 0;
+    } else {
+      el.removeAttribute("tabindex");
+    }
+  }
+}
+
+let resizeBound = false;
+
 export function renderMath(root) {
   if (!window.katex) return;
+  if (!resizeBound) {
+    resizeBound = true;
+    let timer = 0;
+    window.addEventListener("resize", () => { clearTimeout(timer); timer = setTimeout(() => markScrollable(document), 200); });
+  }
   for (const el of root.querySelectorAll(".math.inline, .math.display")) {
     if (el.dataset.rendered) continue;
     const displayMode = el.classList.contains("display");
@@ -13,6 +32,7 @@ export function renderMath(root) {
       el.title = String(err.message || err);
     }
   }
+  markScrollable(root);
 }
 
 export function wrapTables(root) {

@@ -1,0 +1,101 @@
+"""The real app on a free 127.0.0.1 port with a temp SQLite file, and
+Debian's chromium driven by Playwright (its own browser download cannot work here).
+
+Each test's ``page`` gets a fresh browser context, so a fresh cookie: a new learner.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from rnnlab.lesson import load_lesson
+from rnnlab.web.app import create_app
+from rnnlab.web.settings import Settings, sqlite_url
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "rnnlab" / "web" / "static" / "vendor" / "axe.min.js"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The app served by uvicorn in a thread; yields its base URL."""
+    db = tmp_path_factory.mktemp("browser") / "progress.db"
+    app = create_app(Settings(db_url=sqlite_url(db)))
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the app did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def lesson():
+    return load_lesson()
+
+
+@pytest.fixture
+def console_errors(page):
+    """Every console error and uncaught exception the page produces."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
+    return errors
+
+
+@pytest.fixture
+def axe_violations(page):
+    """A function giving axe-core's serious and critical violations on the page as it is now."""
+    def run() -> list[str]:
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        return [
+            f"{v['impact']}: {v['id']} ({v['help']}) at {[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+    return run
+
+
+@pytest.fixture
+def screenshot(page):
+    """A function saving a full-page screenshot as test-artifacts/screenshots/<name>.png."""
+    def save(name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+    return save

@@ -1,0 +1,29 @@
+"""Every page: no console errors, no serious or critical axe-core violations,
+and a screenshot at 1280 px (light) and 375 px (dark) in test-artifacts/screenshots/."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PAGES = ["/", *[f"/steps/{n}" for n in range(1, 9)], "/summary", "/glossary", "/lab", "/steps/99"]
+VIEWS = [(1280, "light"), (375, "dark")]
+
+
+def name_of(path: str) -> str:
+    return path.strip("/").replace("/", "-") or "home"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_is_clean_and_accessible_at_desktop_and_phone_widths(page, console_errors, axe_violations, screenshot, path):
+    for width, scheme in VIEWS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.emulate_media(color_scheme=scheme)
+        response = page.goto(path)
+        assert response.status == (404 if path == "/steps/99" else 200)
+        page.wait_for_load_state("networkidle")
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px"
+        assert axe_violations() == [], f"{path} at {width}px, {scheme}"
+        screenshot(f"{name_of(path)}-{width}-{scheme}")
+    expected = [e for e in console_errors if "404" in e] if path == "/steps/99" else []
+    assert console_errors == expected
