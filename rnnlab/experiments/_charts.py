@@ -10,6 +10,7 @@ Backgrounds are transparent: the page's theme shows through.
 from __future__ import annotations
 
 import math
+import textwrap
 
 import altair as alt
 
@@ -28,11 +29,23 @@ DIVERGING = "blueorange"
 HEIGHT = 260  # px of plotting area: fits a phone screen with title and legend
 
 
+TITLE_CHARS = 38  # a 15-px bold line that fits a 375-px phone
+SUBTITLE_CHARS = 52  # a 12-px line that fits it
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Break a line into lines of at most ``width`` characters (Vega titles do not wrap)."""
+    return textwrap.wrap(text, width, break_long_words=True) or [""]
+
+
 def title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParams:
-    """A left-aligned title with an optional subtitle (one string or several lines)."""
+    """A left-aligned title with an optional subtitle, both wrapped to fit a phone."""
+    lines = wrap(text, TITLE_CHARS)
     if subtitle is None:
-        return alt.TitleParams(text=text, anchor="start")
-    return alt.TitleParams(text=text, subtitle=subtitle, anchor="start")
+        return alt.TitleParams(text=lines, anchor="start")
+    subtitle = [subtitle] if isinstance(subtitle, str) else subtitle
+    sub = [piece for line in subtitle for piece in wrap(line, SUBTITLE_CHARS)]
+    return alt.TitleParams(text=lines, subtitle=sub, anchor="start")
 
 
 def colour_scale(names: list[str], colours: list[str] | None = None) -> alt.Scale:
@@ -42,9 +55,8 @@ def colour_scale(names: list[str], colours: list[str] | None = None) -> alt.Scal
 
 
 def legend(title_text: str | None = None) -> alt.Legend:
-    """A legend below the plot, wrapping into as many columns as fit."""
-    return alt.Legend(title=title_text, orient="bottom", direction="horizontal", columns=2,
-                      labelLimit=320)
+    """A legend below the plot, one entry per line, so it never widens the chart."""
+    return alt.Legend(title=title_text, orient="bottom", direction="vertical", labelLimit=300)
 
 
 def fmt(x: float, digits: int = 3) -> str:
@@ -63,6 +75,17 @@ def data(name: str) -> alt.NamedData:
     browser by a ``flatten`` transform): a smaller payload, and far fewer
     objects for Altair's schema validation to walk."""
     return alt.NamedData(name=name)
+
+
+def table(**columns: list) -> alt.InlineData:
+    """Equal-length numeric columns as one inline CSV string.
+
+    For big grids (heatmaps): Altair walks every element of list data when it
+    builds the spec, a single string it does not; the browser parses it."""
+    names = list(columns)
+    rows = zip(*(columns[n] for n in names))
+    text = "\n".join([",".join(names)] + [",".join(f"{v:g}" for v in row) for row in rows])
+    return alt.InlineData(values=text, format=alt.CsvDataFormat(type="csv", parse={n: "number" for n in names}))
 
 
 CONFIG = alt.Config(

@@ -164,11 +164,11 @@ def chart(result: Result) -> alt.TopLevelMixin:
     every, yours = "every window k", f"your window k = {r.window}"
     cos = [{"k": list(range(1, r.seq_len + 1)), "cosine": r.cosine, "series": every}]
     x_steps = alt.X("t:O", title="time step t", axis=alt.Axis(labelAngle=0))
-    trained = (f"after {len(r.train_loss)} training steps (loss {charts.fmt(r.train_loss[0])} → "
-               f"{charts.fmt(r.train_loss[-1])})" if r.train_loss else "untrained")
+    trained = (f"{len(r.train_loss)} training steps: loss {charts.fmt(r.train_loss[0])} → "
+               f"{charts.fmt(r.train_loss[-1])}" if r.train_loss else "untrained")
 
     loss = alt.Chart(charts.data("steps"), transform=[alt.FlattenTransform(flatten=["t", "loss", "share", "norm"])], title=charts.title(
-        "Loss at each unrolled step", f"target: the input from {r.delay} steps earlier; {trained}")
+        "Loss at each unrolled step", [f"target: the input from {r.delay} steps earlier", trained])
     ).mark_bar(color=charts.SKY).encode(
         x=x_steps, y=alt.Y("loss:Q", title="squared error L_t"),
         tooltip=[alt.Tooltip("t:O"), alt.Tooltip("loss:Q", format=".4f")],
@@ -190,7 +190,7 @@ def chart(result: Result) -> alt.TopLevelMixin:
     dot = base.transform_filter(alt.datum.k == r.window).transform_calculate(series=f"'{yours}'") \
         .mark_point(size=180, filled=True, shape="diamond").encode(color=colour)
     trunc = alt.layer(line, dot, title=charts.title(
-        "Truncated BPTT: how close to the full gradient?",
+        "Truncated BPTT vs the full gradient",
         f"window k = {r.window}: cosine similarity {r.cosine[r.window - 1]:.3f}"),
     ).properties(width="container", height=170)
 

@@ -45,7 +45,7 @@ LR_BOW = 0.05
 SEED = 0
 N = len(order.NOUNS)
 V = len(order.VOCAB)
-QUESTIONS = {"agent": "Who does it (the agent)?", "patient": "Who is it done to (the patient)?"}
+QUESTIONS = {"agent": "who does it?", "patient": "who is it done to?"}
 
 
 class Params(BaseModel):
@@ -185,8 +185,8 @@ def chart(result: Result) -> alt.TopLevelMixin:
     rows = [{"noun": noun, "model": m, "probability": p}
             for m, probs in zip(models, [r.rnn_probs, r.bow_probs]) for noun, p in zip(r.nouns, probs)]
     sentence = " ".join(r.words)
-    subtitle = [f"RNN answers “{r.rnn_answer}”, bag of words “{r.bow_answer}”",
-                f"held-out accuracy: RNN {r.rnn_accuracy:.0%}, bag of words {r.bow_accuracy:.0%} "
+    subtitle = [f"RNN: “{r.rnn_answer}” · bag of words: “{r.bow_answer}”",
+                f"held-out accuracy: RNN {r.rnn_accuracy:.0%}, bag of words {r.bow_accuracy:.0%}",
                 f"(guessing among the sentence's nouns: {r.chance:.0%})"]
     return charts.finish(
         alt.Chart(charts.data("answers"))
@@ -195,7 +195,7 @@ def chart(result: Result) -> alt.TopLevelMixin:
             y=alt.Y("noun:N", title="candidate answer", sort=r.nouns),
             yOffset=alt.YOffset("model:N", sort=models),
             x=alt.X("probability:Q", title="model's probability (0–1)", scale=alt.Scale(domain=[0, 1]),
-                    axis=alt.Axis(format=".0%")),
+                    axis=alt.Axis(format=".0%", tickCount=5)),
             color=alt.Color("model:N", scale=charts.colour_scale(models, [charts.SKY, charts.ORANGE]),
                             legend=charts.legend()),
             tooltip=[alt.Tooltip("model:N"), alt.Tooltip("noun:N"), alt.Tooltip("probability:Q", format=".1%")],

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from rnnlab.experiments import bptt, order_matters, vanishing_gradients
+from rnnlab.experiments import bptt, hidden_state, order_matters, vanishing_gradients
 
 MODULES: list[ModuleType] = [
     order_matters,
+    hidden_state,
     bptt,
     vanishing_gradients,
 ]

@@ -62,7 +62,7 @@ class Params(BaseModel):
         1.0, ge=-3.0, le=5.0, title="Forget-gate bias (LSTM) / update-gate bias (GRU)",
         description="Bias of the gate that decides how much of the old state is kept; ignored for the RNN.")
     clip_norm: float = Field(
-        1.0, ge=0.0, le=100.0, title="Clip gradient norm at c",
+        5.0, ge=0.0, le=100.0, title="Clip gradient norm at c",
         description="Clipping threshold for the norm of the whole parameter gradient; 0 turns clipping off.")
     seed: int = Field(0, ge=0, le=1000, title="Seed", description="Seed for the weights and the input.")
 
@@ -82,6 +82,7 @@ class Result(BaseModel):
     clip_norm: float  # the threshold c (0 = off)
     clip_scale: float  # min(1, c / ‖∂L/∂θ‖), 1 when off
     clipped: list[float] | None  # grad_norm × clip_scale when clipping changed something
+    gate_bias: float  # the LSTM forget / GRU update gate bias used (ignored by the RNN)
 
 
 def _compact(a: np.ndarray) -> list[float]:
@@ -145,7 +146,7 @@ def run(params: Params, progress=None) -> Result:
         bound=None if bound is None else _compact(bound),
         decay_per_step=round(decay, 6), param_grad_norm=float(f"{total:.6g}"),
         clip_norm=p.clip_norm, clip_scale=float(f"{scale:.6g}"),
-        clipped=_compact(norms * scale) if scale < 1.0 else None,
+        clipped=_compact(norms * scale) if scale < 1.0 else None, gate_bias=p.gate_bias,
     )
 
 
@@ -166,15 +167,14 @@ def chart(result: Result) -> alt.TopLevelMixin:
 
     if r.sigma_max is not None:
         subtitle = [f"{_cell_name(r)}, H = {r.hidden_size}: ρ(W_hh) = {charts.fmt(r.spectral_radius)}, "
-                    f"σ_max(W_hh) = {charts.fmt(r.sigma_max)}",
-                    f"on average ×{charts.fmt(r.decay_per_step)} per step back"]
+                    f"σ_max(W_hh) = {charts.fmt(r.sigma_max)}"]
     else:
-        subtitle = [f"{_cell_name(r)}, H = {r.hidden_size}: each gate block of W_hh at ρ = "
-                    f"{charts.fmt(r.spectral_radius)}",
-                    f"on average ×{charts.fmt(r.decay_per_step)} per step back; gates set the rate, no simple bound"]
+        subtitle = [f"{_cell_name(r)}, H = {r.hidden_size}, gate bias {charts.fmt(r.gate_bias)}",
+                    f"each W_hh gate block at ρ = {charts.fmt(r.spectral_radius)}; no simple bound"]
+    subtitle.append(f"×{charts.fmt(r.decay_per_step)} per step back on average")
     if r.clip_norm > 0:
-        subtitle.append(f"parameter gradient norm {charts.fmt(r.param_grad_norm)} "
-                        + (f"clipped to {charts.fmt(r.clip_norm)}" if r.clip_scale < 1 else "(under the clip threshold)"))
+        subtitle.append(f"parameter gradient norm {charts.fmt(r.param_grad_norm)}"
+                        + (f", clipped to {charts.fmt(r.clip_norm)}" if r.clip_scale < 1 else ", under the clip threshold"))
 
     dash = alt.Scale(domain=names, range=[[1, 0], [6, 4], [2, 2]][: len(names)])
     return charts.finish(
@@ -188,11 +188,11 @@ def chart(result: Result) -> alt.TopLevelMixin:
             y=alt.Y("norm:Q", title="gradient norm ‖∂L/∂h_k‖ (log scale)",
                     scale=alt.Scale(type="log"), axis=alt.Axis(format=".0e")),
             color=alt.Color("series:N", scale=charts.colour_scale(names), legend=charts.legend()),
-            strokeDash=alt.StrokeDash("series:N", scale=dash, legend=None),
+            strokeDash=alt.StrokeDash("series:N", scale=dash, legend=charts.legend()),
             tooltip=[alt.Tooltip("series:N"), alt.Tooltip("distance:Q", title="T − k"),
                      alt.Tooltip("norm:Q", format=".3e")],
         )
         .properties(width="container", height=charts.HEIGHT,
-                    title=charts.title("How the gradient fades (or explodes) with distance", subtitle)),
+                    title=charts.title("How far back does the gradient reach?", subtitle)),
         gradients=rows,
     )

@@ -80,7 +80,7 @@ def test_result_is_json_and_chart_has_titles_and_axes():
     spec = bptt.chart(r).to_dict()
     assert spec["title"]["text"]
     for panel in spec["vconcat"]:
-        assert panel["title"]["text"] and panel["width"] == "container"
+        assert panel["title"]["text"][0] and panel["width"] == "container"
         layers = panel.get("layer", [panel])
         assert layers[0]["encoding"]["x"]["title"] and layers[0]["encoding"]["y"]["title"]
     assert spec["vconcat"][2]["layer"][0]["encoding"]["color"]["legend"]["orient"] == "bottom"

@@ -76,7 +76,7 @@ def test_result_is_json_and_chart_has_title_axes_and_legend():
     r = om.run(om.Params(sentence="the dog is seen by the woman", question="patient"))
     json.loads(r.model_dump_json())
     spec = om.chart(r).to_dict()
-    assert "the dog is seen by the woman" in spec["title"]["text"]
+    assert "the dog is seen by the woman" in " ".join(spec["title"]["text"])
     assert spec["encoding"]["x"]["title"] and spec["encoding"]["y"]["title"]
     assert spec["encoding"]["color"]["legend"]["orient"] == "bottom"
     assert len(spec["datasets"]["answers"]) == 2 * len(order.NOUNS)

@@ -98,7 +98,7 @@ def test_result_is_json_and_chart_has_title_axes_and_legend(cell):
     r = _run(cell=cell, nonlinearity="linear", spectral_radius=1.4, clip_norm=2.0)
     json.loads(r.model_dump_json())
     spec = vg.chart(r).to_dict()
-    assert "fades" in spec["title"]["text"]
+    assert "gradient" in " ".join(spec["title"]["text"])
     enc = spec["encoding"]
     assert "distance" in enc["x"]["title"] and "log" in enc["y"]["title"]
     assert enc["y"]["scale"]["type"] == "log"
