@@ -6,6 +6,8 @@ the same answers. Nothing here imports numpy or altair; the modules do.
 
 from __future__ import annotations
 
+import json
+import math
 from types import ModuleType
 from typing import Any, Mapping
 
@@ -35,12 +37,28 @@ def payload(module: ModuleType, result: BaseModel, validate: bool = True) -> dic
     """``{"spec": <Vega-Lite dict>, "result": <JSON-able dict>}`` for a result.
 
     ``validate=False`` skips Altair's schema check (progress updates, sent
-    several times a second; the final result is always checked).
+    several times a second; the final result is always checked). NaN and
+    infinities, which JSON cannot carry, become null (a gap in the chart).
     """
-    return {
+    data = {
         "spec": module.chart(result).to_dict(validate=validate),
         "result": result.model_dump(mode="json"),
     }
+    try:
+        json.dumps(data, allow_nan=False)
+    except ValueError:
+        data = _finite(data)
+    return data
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
 
 
 def evaluate(module: ModuleType, params: BaseModel) -> dict[str, Any]:

@@ -74,3 +74,10 @@ def test_body_over_the_limit_is_413_with_a_message(client):
     response = client.post("/api/experiments/fake-echo", json={"rho": 0.5, "pad": "x" * 20_000})
     assert response.status_code == 413
     assert response.json() == {"detail": "request body is too large (this endpoint accepts up to 16 KB)"}
+
+
+def test_nan_in_a_result_arrives_as_null_not_a_server_error(client):
+    response = client.post("/api/experiments/fake-echo", json={"length": 2, "poison": True})
+    assert response.status_code == 200
+    assert response.json()["result"]["values"] == [1.0, 0.5, None]
+    assert response.json()["spec"]["data"]["values"][2] == {"i": 2, "value": None}
