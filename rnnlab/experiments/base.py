@@ -6,6 +6,7 @@ An experiment is a module in ``rnnlab/experiments/`` that defines::
     TITLE = "Gradients over distance"  # what the chart shows, in words
     STEP = 4                          # the lesson step it belongs to (0 = the lab)
     KIND = "quick"                    # "quick": answered synchronously; "job": trained in the background
+    TIME_LIMIT_S = 60.0               # optional, jobs only: stop after this long (default: Settings.job_time_limit_s)
 
     class Params(pydantic.BaseModel): ...   # bounded fields with defaults and descriptions
     class Result(pydantic.BaseModel): ...   # JSON-able
