@@ -3,7 +3,7 @@
 
 def test_list_gives_id_title_step_kind_and_params_schema(client):
     listed = {e["id"]: e for e in client.get("/api/experiments").json()}
-    assert set(listed) == {"fake-echo", "fake-counter", "fake-diverges", "fake-stubborn", "fake-crashes"}
+    assert set(listed) == {"fake-echo", "fake-counter", "fake-diverges", "fake-stubborn", "fake-crashes", "fake-blas"}
     echo = listed["fake-echo"]
     assert (echo["title"], echo["step"], echo["kind"]) == ("A geometric series", 4, "quick")
     assert echo["params_schema"]["properties"]["rho"]["maximum"] == 2.0

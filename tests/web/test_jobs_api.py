@@ -136,3 +136,9 @@ def test_shutting_the_app_down_stops_running_workers(app):
         assert process.is_alive()
     process.join(timeout=5)
     assert not process.is_alive()
+
+
+def test_worker_process_uses_one_blas_thread_whatever_the_server_was_given(client, monkeypatch):
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")  # what the worker would inherit
+    kind, data = events(client, start(client, "fake-blas"))[-1]
+    assert kind == "result" and data["result"]["values"] and set(data["result"]["values"]) == {1.0}
