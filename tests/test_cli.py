@@ -71,3 +71,23 @@ def test_svg_without_vl_convert_says_what_to_install(runner, tmp_path, monkeypat
     result = runner.invoke(main, ["run", "vanishing-gradients", "--out", str(tmp_path / "c.svg")])
     assert result.exit_code == 1 and "pip install vl-convert-python" in result.output
     assert not Path(tmp_path / "c.svg").exists()
+
+
+def test_browser_opens_only_once_the_server_is_up(monkeypatch):
+    import threading
+    import time
+    import webbrowser
+    from types import SimpleNamespace
+
+    from rnnlab.cli import open_when_up
+
+    opened = []
+    monkeypatch.setattr(webbrowser, "open", opened.append)
+    server = SimpleNamespace(started=False)
+    opener = threading.Thread(target=open_when_up, args=(server, "http://127.0.0.1:8000/"))
+    opener.start()
+    time.sleep(0.2)
+    assert opened == []
+    server.started = True
+    opener.join(timeout=2)
+    assert opened == ["http://127.0.0.1:8000/"]

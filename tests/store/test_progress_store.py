@@ -108,3 +108,15 @@ def test_concurrent_first_writes_for_one_learner_all_land(store):
         list(pool.map(write, range(32)))
     progress = store.progress("new")
     assert len(progress.answers) == 32 and progress.visited == set(range(1, 9))
+
+
+def test_schema_compiles_for_postgresql():
+    import sqlalchemy as sa
+
+    from rnnlab.store.tables import metadata
+
+    statements = []
+    engine = sa.create_mock_engine("postgresql+psycopg2://", lambda sql, *a, **k: statements.append(str(sql.compile(dialect=engine.dialect))))
+    metadata.create_all(engine, checkfirst=False)
+    ddl = "\n".join(statements)
+    assert "CREATE TABLE answers" in ddl and "JSON" in ddl and "SERIAL" in ddl
