@@ -142,3 +142,16 @@ def test_worker_process_uses_one_blas_thread_whatever_the_server_was_given(clien
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")  # what the worker would inherit
     kind, data = events(client, start(client, "fake-blas"))[-1]
     assert kind == "result" and data["result"]["values"] and set(data["result"]["values"]) == {1.0}
+
+
+def test_finished_job_is_forgotten_after_the_keep_time(settings):
+    from fastapi.testclient import TestClient
+
+    from rnnlab.web.app import create_app
+
+    with TestClient(create_app(settings.model_copy(update={"job_keep_s": 0.3}))) as client:
+        job_id = start(client, "fake-counter", steps=1, delay_s=0.0)
+        assert events(client, job_id)[-1][0] == "result"
+        assert client.get(f"/api/jobs/{job_id}/events").status_code == 200  # still kept
+        time.sleep(0.5)
+        assert client.get(f"/api/jobs/{job_id}/events").status_code == 404
