@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from rnnlab.experiments import bptt, hidden_state, order_matters, vanishing_gradients
+from rnnlab.experiments import bptt, hidden_state, long_range_memory, order_matters, vanishing_gradients
 
 MODULES: list[ModuleType] = [
     order_matters,
     hidden_state,
     bptt,
     vanishing_gradients,
+    long_range_memory,
 ]
 
 EXPERIMENTS: dict[str, ModuleType] = {module.ID: module for module in MODULES}
