@@ -11,6 +11,9 @@ memoised for the life of the process; ``warm_up()`` trains them ahead):
 - RNN: one-hot words -> ``nn.RNN`` (tanh, H = 32) -> the last hidden state
   -> ``nn.Linear`` -> the same two softmaxes.
 
+The trained weights are memoised; every ``run`` loads them into models of its
+own, so concurrent requests never share a layer's cache.
+
 Each trains 400 Adam steps (lr 0.01 for the RNN, 0.05 for the linear bag of
 words, which needs larger steps to converge) on batches of 64 training sentences;
 accuracy is measured on held-out sentences describing events (agent, verb,
@@ -152,19 +155,29 @@ def accuracy(model, seed: int = 1, batches: int = 32) -> dict[str, float]:
 
 
 @functools.cache
-def trained_models() -> tuple[SentenceRNN, BagOfWords, dict, dict]:
-    """(rnn, bag of words, their held-out accuracies), trained once per process."""
+def trained_weights() -> tuple[dict, dict, dict, dict]:
+    """(RNN weights, bag-of-words weights, their held-out accuracies), trained once per process."""
     rnn = train(SentenceRNN(SEED), SEED, LR_RNN)
     bow = train(BagOfWords(SEED), SEED, LR_BOW)
-    return rnn, bow, accuracy(rnn), accuracy(bow)
+    return rnn.state_dict(), bow.state_dict(), accuracy(rnn), accuracy(bow)
+
+
+def models() -> tuple[SentenceRNN, BagOfWords]:
+    """Fresh copies of the two trained models."""
+    rnn_state, bow_state, _, _ = trained_weights()
+    rnn, bow = SentenceRNN(SEED), BagOfWords(SEED)
+    rnn.load_state_dict(rnn_state)
+    bow.load_state_dict(bow_state)
+    return rnn, bow
 
 
 def warm_up() -> None:
-    trained_models()
+    trained_weights()
 
 
 def run(params: Params, progress=None) -> Result:
-    rnn, bow, rnn_acc, bow_acc = trained_models()
+    rnn, bow = models()
+    _, _, rnn_acc, bow_acc = trained_weights()
     words = params.sentence.split()
     ids = order.encode(words)[None]  # (1, T)
     offset = 0 if params.question == "agent" else N
