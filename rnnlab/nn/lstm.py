@@ -2,20 +2,22 @@
 
 Shape letters: B batch, T time, I input size, H hidden size.
 
-    a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh                 (B, 4H)
+    a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh                 (4H, B)
     i = sigmoid(a_i)   f = sigmoid(a_f)   g = tanh(a_g)   o = sigmoid(a_o)
-    c_t = f * c_{t-1} + i * g                                   (B, H)
-    h_t = o * tanh(c_t)                                         (B, H)
+    c_t = f * c_{t-1} + i * g                                   (H, B)
+    h_t = o * tanh(c_t)                                         (H, B)
 
-The parameters use torch's gate order i, f, g, o. Inside, the gate blocks are
-kept in the order i, f, o, g so that the three sigmoid gates are contiguous and
-one sigmoid covers them: ``lstm_forward`` reorders the weights once per call
-and ``lstm_backward`` returns the weight gradients in torch's order again. The
-step functions work in the i, f, o, g order.
+Vectors are columns, as in the equations (see rnn.py): h_t is (H, B), and the
+four gates are four contiguous row blocks of a_t. The parameters use torch's
+gate order i, f, g, o; inside, the blocks are kept in the order i, f, o, g so
+that the three sigmoid gates are contiguous and one sigmoid covers them.
+``lstm_forward`` reorders the weights once per call and ``lstm_backward``
+returns the weight gradients in torch's order again; the step functions work
+in the i, f, o, g order.
 
-As in rnn.py: one GEMM for every step's input projection before the loop, one
+As in rnn.py: every step's input projection in one call before the loop, one
 matrix product per step for all four gates, and after the backward recurrence
-one GEMM per weight gradient. Sequences are stored time-major, (T, B, ·).
+one GEMM for all weight gradients.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnlab.nn.rnn import sigmoid_
+from rnnlab.nn.rnn import input_grad, input_projection, sigmoid_, to_batch_first, to_columns, weight_grads
 
 
 def ifog_order(H: int) -> np.ndarray:
@@ -32,17 +34,17 @@ def ifog_order(H: int) -> np.ndarray:
     return np.r_[0 : 2 * H, 3 * H : 4 * H, 2 * H : 3 * H]
 
 
-# --- one step -------------------------------------------------------------------
+# --- one step ---------------------------------------------------------------------
 
 
 @dataclass(slots=True)
 class LSTMStepCache:
     """What one step's backward needs."""
 
-    h_prev: np.ndarray  # (B, H) h_{t-1}
-    c_prev: np.ndarray  # (B, H) c_{t-1}
-    ifog: np.ndarray  # (B, 4H) gate activations i, f, o, g
-    tanh_c: np.ndarray  # (B, H) tanh(c_t)
+    c_prev: np.ndarray  # (H, B) c_{t-1}
+    ifog: np.ndarray  # (4H, B) gate activations i, f, o, g
+    tanh_c: np.ndarray  # (H, B) tanh(c_t)
+    h: np.ndarray  # (H, B) h_t
     W_hh: np.ndarray  # (4H, H) rows in i, f, o, g order
 
 
@@ -50,44 +52,43 @@ class LSTMStepCache:
 class LSTMStepGrads:
     """Gradients of one step (the weight gradients are gathered by lstm_backward)."""
 
-    da: np.ndarray  # (B, 4H) dL/da_t (i, f, o, g), also dL/dxw_t
-    dh_prev: np.ndarray  # (B, H) dL/dh_{t-1} through this step
-    dc_prev: np.ndarray  # (B, H) dL/dc_{t-1} through this step: f * dc
-    dc: np.ndarray  # (B, H) the total dL/dc_t
+    da: np.ndarray  # (4H, B) dL/da_t (i, f, o, g), also dL/dxw_t
+    dh_prev: np.ndarray  # (H, B) dL/dh_{t-1} through this step
+    dc_prev: np.ndarray  # (H, B) dL/dc_{t-1} through this step: f * dc
+    dc: np.ndarray  # (H, B) the total dL/dc_t
 
 
 def lstm_step_forward(xw_t, h_prev, c_prev, W_hh, *, ifog=None, c=None, tanh_c=None, h=None):
-    """One step. xw_t (B, 4H) = W_ih x_t + b_ih + b_hh (i, f, o, g); h_prev, c_prev (B, H);
-    W_hh (4H, H) (i, f, o, g). ifog (B, 4H), c, tanh_c, h (B, H): optional preallocated
+    """One step. xw_t (4H, B) = W_ih x_t + b_ih + b_hh (i, f, o, g); h_prev, c_prev (H, B);
+    W_hh (4H, H) (i, f, o, g). ifog (4H, B), c, tanh_c, h (H, B): optional preallocated
     C-contiguous outputs. Returns (h_t, c_t, cache)."""
-    H = h_prev.shape[1]
-    ifog = np.dot(h_prev, W_hh.T, out=ifog)  # W_hh h_prev for all four gates in one product
+    H = h_prev.shape[0]
+    ifog = np.dot(W_hh, h_prev, out=ifog)  # W_hh h_{t-1} for all four gates in one product
     ifog += xw_t  # a_t
-    sigmoid_(ifog[:, : 3 * H])  # i, f, o = sigmoid(a_i, a_f, a_o)
-    g = np.tanh(ifog[:, 3 * H :], out=ifog[:, 3 * H :])  # g = tanh(a_g)
-    i, f, o = ifog[:, :H], ifog[:, H : 2 * H], ifog[:, 2 * H : 3 * H]
+    sigmoid_(ifog[: 3 * H])  # i, f, o = sigmoid(a_i, a_f, a_o)
+    i, f, o, g = ifog[:H], ifog[H : 2 * H], ifog[2 * H : 3 * H], ifog[3 * H :]
+    np.tanh(g, out=g)  # g = tanh(a_g)
     c = np.multiply(f, c_prev, out=c)  # c_t = f * c_{t-1} ...
     tanh_c = np.multiply(i, g, out=tanh_c)  # (tanh_c holds i * g for a moment)
     c += tanh_c  # ... + i * g
     np.tanh(c, out=tanh_c)
     h = np.multiply(o, tanh_c, out=h)  # h_t = o * tanh(c_t)
-    return h, c, LSTMStepCache(h_prev, c_prev, ifog, tanh_c, W_hh)
+    return h, c, LSTMStepCache(c_prev, ifog, tanh_c, h, W_hh)
 
 
 def lstm_step_backward(dh, dc_next, cache: LSTMStepCache, *, da=None, dc=None, dh_prev=None,
-                       dc_prev=None) -> LSTMStepGrads:
-    """dh (B, H): the total dL/dh_t. dc_next (B, H): dL/dc_t through c_{t+1} only (what the
+                       dc_prev=None, work=None) -> LSTMStepGrads:
+    """dh (H, B): the total dL/dh_t. dc_next (H, B): dL/dc_t through c_{t+1} only (what the
     next step returned as dc_prev; at the last step the final-state gradient, or zeros).
-    da (B, 4H), dc, dh_prev, dc_prev (B, H): optional preallocated outputs; dc_prev may be
-    the same array as dc_next (it is read before it is written)."""
-    H = dh.shape[1]
+    da, work (4H, B) and dc, dh_prev, dc_prev (H, B): optional preallocated outputs and
+    scratch; dc_prev may be the same array as dc_next (it is read before it is written)."""
+    H = dh.shape[0]
     ifog, tanh_c = cache.ifog, cache.tanh_c
-    i, f, o, g = ifog[:, :H], ifog[:, H : 2 * H], ifog[:, 2 * H : 3 * H], ifog[:, 3 * H :]
+    i, f, o, g = ifog[:H], ifog[H : 2 * H], ifog[2 * H : 3 * H], ifog[3 * H :]
     da = np.empty_like(ifog) if da is None else da
-    di, df, do, dg = da[:, :H], da[:, H : 2 * H], da[:, 2 * H : 3 * H], da[:, 3 * H :]
-    dc = np.multiply(tanh_c, tanh_c, out=dc)  # backprop h_t = o * tanh(c_t) into c_t:
-    np.subtract(1, dc, out=dc)  # tanh'(c_t) = 1 - tanh(c_t)^2
-    dc *= o
+    di, df, do, dg = da[:H], da[H : 2 * H], da[2 * H : 3 * H], da[3 * H :]
+    dc = np.multiply(cache.h, tanh_c, out=dc)  # backprop h_t = o * tanh(c_t) into c_t:
+    np.subtract(o, dc, out=dc)  # o * tanh'(c_t) = o * (1 - tanh^2 c_t) = o - h_t * tanh(c_t)
     dc *= dh
     dc += dc_next  # total dL/dc_t: through h_t and through c_{t+1}
     np.multiply(dh, tanh_c, out=do)  # dL/do
@@ -95,26 +96,26 @@ def lstm_step_backward(dh, dc_next, cache: LSTMStepCache, *, da=None, dc=None, d
     np.multiply(dc, cache.c_prev, out=df)  # dL/df
     np.multiply(dc, i, out=dg)  # dL/dg
     dc_prev = np.multiply(dc, f, out=dc_prev)  # dL/dc_{t-1} through this step
-    s, ds = ifog[:, : 3 * H], da[:, : 3 * H]
-    ds *= s  # backprop through the sigmoids: sigmoid' = s (1 - s)
-    ds *= 1 - s
-    dg *= 1 - g * g  # backprop through tanh: tanh' = 1 - g^2
-    dh_prev = np.dot(da, cache.W_hh, out=dh_prev)  # backprop through W_hh h_{t-1}
+    work = np.multiply(ifog, ifog, out=work)  # the activations' derivatives, all gates at once:
+    np.subtract(ifog[: 3 * H], work[: 3 * H], out=work[: 3 * H])  # sigmoid' = s - s^2
+    np.subtract(1, work[3 * H :], out=work[3 * H :])  # tanh' = 1 - g^2
+    da *= work  # backprop through the activations: dL/da_t
+    dh_prev = np.dot(cache.W_hh.T, da, out=dh_prev)  # backprop through W_hh h_{t-1}
     return LSTMStepGrads(da, dh_prev, dc_prev, dc)
 
 
-# --- a whole sequence ---------------------------------------------------------
+# --- a whole sequence -------------------------------------------------------------
 
 
 @dataclass(slots=True)
 class LSTMCache:
-    """The forward pass of one layer, time-major. It is also what the trace shows."""
+    """The forward pass of one layer, in time-major columns. The trace shows it."""
 
-    x: np.ndarray  # (T, B, I)
-    hs: np.ndarray  # (T + 1, B, H): hs[0] = h_0 (the initial state), hs[t + 1] = h_t
-    cs: np.ndarray  # (T + 1, B, H): likewise c
-    ifog: np.ndarray  # (T, B, 4H) gate activations, i, f, o, g
-    tanh_c: np.ndarray  # (T, B, H)
+    x: np.ndarray  # (T, I, B)
+    hs: np.ndarray  # (T + 1, H, B): hs[0] = h_0 (the initial state), hs[t + 1] = h_t
+    cs: np.ndarray  # (T + 1, H, B): likewise c
+    ifog: np.ndarray  # (T, 4H, B) gate activations, i, f, o, g
+    tanh_c: np.ndarray  # (T, H, B)
     W_ih: np.ndarray  # (4H, I) rows i, f, o, g
     W_hh: np.ndarray  # (4H, H) rows i, f, o, g
 
@@ -137,52 +138,42 @@ class LSTMGrads:
 def lstm_forward(x, h0, c0, W_ih, W_hh, b_ih, b_hh):
     """x (B, T, I), h0, c0 (B, H), W_ih (4H, I), W_hh (4H, H), b_ih, b_hh (4H,), torch's
     gate order. Returns (out (B, T, H), hT (B, H), cT (B, H), cache)."""
-    B, T, I = x.shape
+    B, T, _ = x.shape
     H = W_hh.shape[1]
     order = ifog_order(H)
     W_ih, W_hh = W_ih[order], W_hh[order]  # i, f, g, o -> i, f, o, g (copies)
-    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))  # (T, B, I)
-    xw = np.dot(x_tm.reshape(T * B, I), W_ih.T).reshape(T, B, 4 * H)  # every step's W_ih x_t
-    xw += (b_ih + b_hh)[order]
-    hs = np.empty((T + 1, B, H), dtype=x.dtype)
-    cs = np.empty((T + 1, B, H), dtype=x.dtype)
-    hs[0], cs[0] = h0, c0
-    ifog = np.empty((T, B, 4 * H), dtype=x.dtype)
-    tanh_c = np.empty((T, B, H), dtype=x.dtype)
-    for t in range(T):
-        lstm_step_forward(xw[t], hs[t], cs[t], W_hh,
-                          ifog=ifog[t], c=cs[t + 1], tanh_c=tanh_c[t], h=hs[t + 1])
-    out = np.ascontiguousarray(hs[1:].transpose(1, 0, 2))  # (B, T, H)
-    cache = LSTMCache(x_tm, hs, cs, ifog, tanh_c, W_ih, W_hh)
-    return out, hs[T].copy(), cs[T].copy(), cache
+    x_cols, xw = input_projection(x, W_ih, (b_ih + b_hh)[order])  # (T, I, B), (T, 4H, B)
+    hs = np.empty((T + 1, H, B), dtype=x.dtype)
+    cs = np.empty((T + 1, H, B), dtype=x.dtype)
+    hs[0], cs[0] = h0.T, c0.T
+    ifog = np.empty((T, 4 * H, B), dtype=x.dtype)
+    tanh_c = np.empty((T, H, B), dtype=x.dtype)
+    for xw_t, h_prev, c_prev, ifog_t, tanh_c_t, c, h in zip(xw, hs, cs, ifog, tanh_c, cs[1:], hs[1:]):
+        lstm_step_forward(xw_t, h_prev, c_prev, W_hh, ifog=ifog_t, c=c, tanh_c=tanh_c_t, h=h)
+    cache = LSTMCache(x_cols, hs, cs, ifog, tanh_c, W_ih, W_hh)
+    return to_batch_first(hs[1:]), hs[T].T.copy(), cs[T].T.copy(), cache
 
 
 def lstm_backward(dout, dhT, dcT, cache: LSTMCache) -> LSTMGrads:
     """dout (B, T, H) = dL/dout or None (zeros); dhT, dcT (B, H) = dL/dh_T, dL/dc_T or None."""
-    x, hs, cs, ifog, tanh_c, W_hh = cache.x, cache.hs, cache.cs, cache.ifog, cache.tanh_c, cache.W_hh
-    T, B, I = x.shape
-    H = hs.shape[2]
-    if dout is None:
-        dh = np.zeros((T, B, H), dtype=hs.dtype)
-    else:
-        dh = np.ascontiguousarray(dout.transpose(1, 0, 2), dtype=hs.dtype)  # (T, B, H)
+    hs, cs, ifog, tanh_c, W_hh = cache.hs, cache.cs, cache.ifog, cache.tanh_c, cache.W_hh
+    T, H, B = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
+    dh = np.zeros((T, H, B), hs.dtype) if dout is None else to_columns(dout, hs.dtype)
     if dhT is not None:
-        dh[T - 1] += dhT  # the final state feeds the loss too
-    dc_carry = np.zeros((B, H), dtype=hs.dtype) if dcT is None else np.array(dcT, dtype=hs.dtype)
-    da = np.empty((T, B, 4 * H), dtype=hs.dtype)  # dL/da_t for every step, for the weight GEMMs
-    dc = np.empty((T, B, H), dtype=hs.dtype)
-    dh_prev = np.empty((B, H), dtype=hs.dtype)
+        dh[T - 1] += dhT.T  # the final state feeds the loss too
+    dc_carry = np.zeros((H, B), hs.dtype) if dcT is None else np.array(dcT.T, hs.dtype, order="C")
+    da = np.empty((T, 4 * H, B), dtype=hs.dtype)  # dL/da_t for every step, for the weight GEMM
+    dc = np.empty((T, H, B), dtype=hs.dtype)
+    dh_prev = np.empty((H, B), dtype=hs.dtype)
+    work = np.empty((4 * H, B), dtype=hs.dtype)
     for t in range(T - 1, -1, -1):
-        step_cache = LSTMStepCache(hs[t], cs[t], ifog[t], tanh_c[t], W_hh)
-        lstm_step_backward(dh[t], dc_carry, step_cache,
-                           da=da[t], dc=dc[t], dh_prev=dh_prev, dc_prev=dc_carry)
+        step_cache = LSTMStepCache(cs[t], ifog[t], tanh_c[t], hs[t + 1], W_hh)
+        lstm_step_backward(dh[t], dc_carry, step_cache, da=da[t], dc=dc[t], dh_prev=dh_prev,
+                           dc_prev=dc_carry, work=work)
         if t > 0:
-            dh[t - 1] += dh_prev  # dh now holds the total dL/dh_{t-1}
-    da2 = da.reshape(T * B, 4 * H)
-    dx = np.dot(da2, cache.W_ih).reshape(T, B, I).transpose(1, 0, 2)  # (B, T, I)
-    order = ifog_order(H)
-    dW_ih = np.dot(da2.T, x.reshape(T * B, I))[order]  # sum over steps of da_t^T x_t, torch order
-    dW_hh = np.dot(da2.T, hs[:-1].reshape(T * B, H))[order]  # sum over steps of da_t^T h_{t-1}
-    db = da2.sum(axis=0)[order]
-    return LSTMGrads(np.ascontiguousarray(dx), dh_prev.copy(), dc_carry.copy(), dW_ih, dW_hh,
-                     db, db.copy(), dh.transpose(1, 0, 2), dc.transpose(1, 0, 2))
+            dh[t - 1] += dh_prev  # dh[t-1] is now the total dL/dh_{t-1}
+    dW_ih, dW_hh, db, da2 = weight_grads(da, cache.x, hs)
+    order = ifog_order(H)  # back to torch's i, f, g, o
+    return LSTMGrads(input_grad(da2, cache.W_ih, B), dh_prev.T.copy(), dc_carry.T.copy(),
+                     dW_ih[order], dW_hh[order], db[order], db[order],
+                     dh.transpose(2, 0, 1), dc.transpose(2, 0, 1))

@@ -40,9 +40,9 @@ def _read_only(a: np.ndarray) -> np.ndarray:
     return view
 
 
-def _batch_first(a_tm: np.ndarray) -> np.ndarray:
-    """(T, B, X) -> read-only (B, T, X) view."""
-    return _read_only(a_tm.transpose(1, 0, 2))
+def _batch_first(a_cols: np.ndarray) -> np.ndarray:
+    """time-major columns (T, X, B) -> a read-only (B, T, X) view."""
+    return _read_only(a_cols.transpose(2, 0, 1))
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,7 @@ class LSTM(_Recurrent):
     def _layer_trace(self, cache, grads):
         H = self.hidden_size
         blocks = {"i": 0, "f": 1, "o": 2, "g": 3}  # the cache keeps the gates as i, f, o, g
-        gates = {name: _batch_first(cache.ifog[:, :, blocks[name] * H : (blocks[name] + 1) * H])
+        gates = {name: _batch_first(cache.ifog[:, blocks[name] * H : (blocks[name] + 1) * H])
                  for name in "ifgo"}
         return LayerTrace(h=_batch_first(cache.hs[1:]), c=_batch_first(cache.cs[1:]),
                           gates=MappingProxyType(gates),
@@ -242,6 +242,6 @@ class GRU(_Recurrent):
 
     def _layer_trace(self, cache, grads):
         H = self.hidden_size
-        gates = {name: _batch_first(cache.rzn[:, :, j * H : (j + 1) * H]) for j, name in enumerate("rzn")}
+        gates = {name: _batch_first(cache.rzn[:, j * H : (j + 1) * H]) for j, name in enumerate("rzn")}
         return LayerTrace(h=_batch_first(cache.hs[1:]), gates=MappingProxyType(gates),
                           dh=None if grads is None else _read_only(grads.dh))

@@ -2,17 +2,21 @@
 
 Shape letters: B batch, T time, I input size, H hidden size.
 
-    a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh          (B, H)
+    a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh          (H, B)
     h_t = f(a_t)          f = tanh | relu | identity ("linear")
 
-Fast by design: the input projection xw_t = W_ih x_t + b_ih + b_hh of every
-step is ONE matrix product before the loop, so a step only adds the recurrent
-part. Backward runs only the recurrence dh_{t-1} = W_hh^T (f'(a_t) * dh_t) step
-by step; the weight gradients are one matrix product each over all steps after
-the loop. Inside, sequences are stored time-major, (T, B, ·), so that every
-step reads and writes contiguous (B, ·) blocks.
+Vectors are columns, as in the equations: inside the core h_t is (H, B), one
+column per sequence, so W_hh h_{t-1} is a plain matrix product and every row
+block of a gate array is contiguous. The sequence functions take and return
+batch-first arrays, (B, T, ·), and keep time-major columns, (T, ·, B), inside.
 
-This module also holds the in-place activations the three cells share.
+Fast by design: the input projection xw_t = W_ih x_t + b_ih + b_hh of every
+step is computed before the loop in one call, so a step only adds the
+recurrent part. Backward runs only the recurrence dh_{t-1} = W_hh^T (f'(a_t) *
+dh_t) step by step; the weight gradients are one matrix product over all steps
+after the loop (``weight_grads``).
+
+This module also holds the helpers the three cells share.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import numpy as np
 NONLINEARITIES = ("tanh", "relu", "linear")
 
 
-# --- activations, in place ---------------------------------------------------
+# --- shared helpers ---------------------------------------------------------------
 
 
 def sigmoid_(a: np.ndarray) -> np.ndarray:
@@ -36,77 +40,104 @@ def sigmoid_(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def activate_(a: np.ndarray, nonlinearity: str) -> np.ndarray:
-    """a <- f(a) in place for f = tanh | relu | linear (identity)."""
-    if nonlinearity == "tanh":
-        np.tanh(a, out=a)
-    elif nonlinearity == "relu":
-        np.maximum(a, 0, out=a)
-    return a
+def to_columns(x: np.ndarray, dtype=None) -> np.ndarray:
+    """(B, T, X) -> a new time-major column array (T, X, B)."""
+    return np.array(x.transpose(1, 2, 0), dtype=dtype, order="C")
 
 
-def activation_grad(h: np.ndarray, dh: np.ndarray, nonlinearity: str, out=None) -> np.ndarray:
-    """dL/da = f'(a) * dL/dh, written with h = f(a): tanh' = 1 - h^2, relu' = [h > 0], linear' = 1."""
-    if nonlinearity == "tanh":
-        out = np.multiply(h, h, out=out)
-        np.subtract(1, out, out=out)
-        out *= dh
-        return out
-    if nonlinearity == "relu":
-        return np.multiply(dh, h > 0, out=out)
-    if out is None:
-        return dh.copy()
-    np.copyto(out, dh)
-    return out
+def to_batch_first(a: np.ndarray) -> np.ndarray:
+    """(T, X, B) -> a new (B, T, X) array."""
+    return np.array(a.transpose(2, 0, 1), order="C")
 
 
-# --- one step -------------------------------------------------------------------
+def input_projection(x, W_ih, b):
+    """Every step's W_ih x_t + b in one call: x (B, T, I), W_ih (GH, I), b (GH,).
+    Returns (x_cols (T, I, B), xw (T, GH, B))."""
+    x_cols = to_columns(x)  # (T, I, B)
+    xw = np.matmul(W_ih, x_cols)  # (T, GH, B)
+    xw += np.repeat(b[:, None], x.shape[0], axis=1)  # the bias as a contiguous (GH, B) block
+    return x_cols, xw
+
+
+def weight_grads(da, x_cols, hs):
+    """The weight gradients of all steps at once: sum over t of da_t x_t^T and da_t h_{t-1}^T,
+    one GEMM. da (T, GH, B), x_cols (T, I, B), hs (T + 1, H, B).
+    Returns (dW_ih (GH, I), dW_hh (GH, H), db (GH,), da2 (GH, T*B))."""
+    T, GH, B = da.shape
+    I, H = x_cols.shape[1], hs.shape[1]
+    da2 = da.transpose(1, 0, 2).reshape(GH, T * B)  # (GH, T*B), a copy
+    z = np.empty((I + H, T, B), dtype=da.dtype)  # [x_t; h_{t-1}] for every step, side by side
+    z[:I] = x_cols.transpose(1, 0, 2)
+    z[I:] = hs[:-1].transpose(1, 0, 2)
+    dW = np.dot(da2, z.reshape(I + H, T * B).T)  # (GH, I+H) = [dW_ih | dW_hh]
+    return dW[:, :I], dW[:, I:], da2.sum(axis=1), da2
+
+
+def input_grad(da2, W_ih, B):
+    """dx (B, T, I) = W_ih^T da_t for every step: da2 (GH, T*B), W_ih (GH, I)."""
+    dx = np.dot(W_ih.T, da2)  # (I, T*B)
+    return np.array(dx.reshape(W_ih.shape[1], -1, B).transpose(2, 1, 0), order="C")  # (B, T, I)
+
+
+# --- one step ---------------------------------------------------------------------
 
 
 @dataclass(slots=True)
 class RNNStepCache:
     """What one step's backward needs."""
 
-    h_prev: np.ndarray  # (B, H) h_{t-1}
-    h: np.ndarray  # (B, H) h_t = f(a_t)
+    h: np.ndarray  # (H, B) h_t = f(a_t)
     W_hh: np.ndarray  # (H, H)
     nonlinearity: str
 
 
 @dataclass(slots=True)
 class RNNStepGrads:
-    """Gradients of one step. The step's weight gradients are da^T x_t, da^T h_prev and
-    sum(da); the sequence backward gathers them for all steps in one product each."""
+    """Gradients of one step. Its weight gradients are da x_t^T, da h_{t-1}^T and sum(da);
+    the sequence backward gathers them for all steps in one product."""
 
-    da: np.ndarray  # (B, H) dL/da_t, also dL/dxw_t
-    dh_prev: np.ndarray  # (B, H) dL/dh_{t-1} through this step
+    da: np.ndarray  # (H, B) dL/da_t, also dL/dxw_t
+    dh_prev: np.ndarray  # (H, B) dL/dh_{t-1} through this step
 
 
 def rnn_step_forward(xw_t, h_prev, W_hh, nonlinearity="tanh", *, h=None):
-    """One step. xw_t (B, H) = W_ih x_t + b_ih + b_hh; h_prev (B, H); W_hh (H, H).
-    h: optional preallocated (B, H) C-contiguous output. Returns (h_t, cache)."""
-    h = np.dot(h_prev, W_hh.T, out=h)  # W_hh h_prev
-    h += xw_t  # a_t = W_hh h_prev + W_ih x_t + b
-    activate_(h, nonlinearity)  # h_t = f(a_t)
-    return h, RNNStepCache(h_prev, h, W_hh, nonlinearity)
+    """One step. xw_t (H, B) = W_ih x_t + b_ih + b_hh; h_prev (H, B); W_hh (H, H).
+    h: optional preallocated C-contiguous (H, B) output. Returns (h_t, cache)."""
+    h = np.dot(W_hh, h_prev, out=h)  # W_hh h_{t-1}
+    h += xw_t  # a_t
+    if nonlinearity == "tanh":  # h_t = f(a_t), in place
+        np.tanh(h, out=h)
+    elif nonlinearity == "relu":
+        np.maximum(h, 0, out=h)
+    return h, RNNStepCache(h, W_hh, nonlinearity)
 
 
 def rnn_step_backward(dh, cache: RNNStepCache, *, da=None, dh_prev=None) -> RNNStepGrads:
-    """dh (B, H): the total dL/dh_t. da, dh_prev: optional preallocated (B, H) outputs."""
-    da = activation_grad(cache.h, dh, cache.nonlinearity, out=da)  # backprop through f
-    dh_prev = np.dot(da, cache.W_hh, out=dh_prev)  # backprop through W_hh h_prev
+    """dh (H, B): the total dL/dh_t. da, dh_prev: optional preallocated (H, B) outputs."""
+    h = cache.h
+    if cache.nonlinearity == "tanh":  # backprop through f, written with h = f(a):
+        da = np.multiply(h, h, out=da)  # tanh' = 1 - h^2
+        np.subtract(1, da, out=da)
+        da *= dh
+    elif cache.nonlinearity == "relu":
+        da = np.multiply(dh, h > 0, out=da)  # relu' = [h > 0]
+    elif da is None:
+        da = dh.copy()  # identity' = 1
+    else:
+        np.copyto(da, dh)
+    dh_prev = np.dot(cache.W_hh.T, da, out=dh_prev)  # backprop through W_hh h_{t-1}
     return RNNStepGrads(da, dh_prev)
 
 
-# --- a whole sequence ---------------------------------------------------------
+# --- a whole sequence -------------------------------------------------------------
 
 
 @dataclass(slots=True)
 class RNNCache:
-    """The forward pass of one layer, time-major. It is also what the trace shows."""
+    """The forward pass of one layer, in time-major columns. The trace shows it."""
 
-    x: np.ndarray  # (T, B, I)
-    hs: np.ndarray  # (T + 1, B, H): hs[0] = h_0 (the initial state), hs[t + 1] = h_t
+    x: np.ndarray  # (T, I, B)
+    hs: np.ndarray  # (T + 1, H, B): hs[0] = h_0 (the initial state), hs[t + 1] = h_t
     W_ih: np.ndarray  # (H, I)
     W_hh: np.ndarray  # (H, H)
     nonlinearity: str
@@ -126,41 +157,31 @@ class RNNGrads:
 def rnn_forward(x, h0, W_ih, W_hh, b_ih, b_hh, nonlinearity="tanh"):
     """x (B, T, I), h0 (B, H), W_ih (H, I), W_hh (H, H), b_ih, b_hh (H,).
     Returns (out (B, T, H), hT (B, H), cache)."""
-    B, T, I = x.shape
+    B, T, _ = x.shape
     H = W_hh.shape[0]
-    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))  # (T, B, I)
-    xw = np.dot(x_tm.reshape(T * B, I), W_ih.T).reshape(T, B, H)  # every step's W_ih x_t: one GEMM
-    xw += b_ih + b_hh
-    hs = np.empty((T + 1, B, H), dtype=x.dtype)
-    hs[0] = h0
-    for t in range(T):
-        rnn_step_forward(xw[t], hs[t], W_hh, nonlinearity, h=hs[t + 1])
-    out = np.ascontiguousarray(hs[1:].transpose(1, 0, 2))  # (B, T, H)
-    return out, hs[T].copy(), RNNCache(x_tm, hs, W_ih, W_hh, nonlinearity)
+    x_cols, xw = input_projection(x, W_ih, b_ih + b_hh)  # (T, I, B), (T, H, B)
+    hs = np.empty((T + 1, H, B), dtype=x.dtype)
+    hs[0] = h0.T
+    for xw_t, h_prev, h in zip(xw, hs, hs[1:]):
+        rnn_step_forward(xw_t, h_prev, W_hh, nonlinearity, h=h)
+    cache = RNNCache(x_cols, hs, W_ih, W_hh, nonlinearity)
+    return to_batch_first(hs[1:]), hs[T].T.copy(), cache
 
 
 def rnn_backward(dout, dhT, cache: RNNCache) -> RNNGrads:
     """dout (B, T, H) = dL/dout or None (zeros); dhT (B, H) = dL/dh_T or None."""
-    x, hs, W_hh = cache.x, cache.hs, cache.W_hh
-    T, B, I = x.shape
-    H = hs.shape[2]
-    if dout is None:
-        dh = np.zeros((T, B, H), dtype=hs.dtype)
-    else:
-        dh = np.ascontiguousarray(dout.transpose(1, 0, 2), dtype=hs.dtype)  # (T, B, H)
+    hs, W_hh = cache.hs, cache.W_hh
+    T, H, B = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
+    dh = np.zeros((T, H, B), hs.dtype) if dout is None else to_columns(dout, hs.dtype)
     if dhT is not None:
-        dh[T - 1] += dhT  # the final state feeds the loss too
-    da = np.empty((T, B, H), dtype=hs.dtype)  # dL/da_t for every step, for the weight GEMMs
-    dh_prev = np.empty((B, H), dtype=hs.dtype)
+        dh[T - 1] += dhT.T  # the final state feeds the loss too
+    da = np.empty((T, H, B), dtype=hs.dtype)  # dL/da_t for every step, for the weight GEMM
+    dh_prev = np.empty((H, B), dtype=hs.dtype)
     for t in range(T - 1, -1, -1):
-        step = rnn_step_backward(dh[t], RNNStepCache(hs[t], hs[t + 1], W_hh, cache.nonlinearity),
-                                 da=da[t], dh_prev=dh_prev)
+        rnn_step_backward(dh[t], RNNStepCache(hs[t + 1], W_hh, cache.nonlinearity),
+                          da=da[t], dh_prev=dh_prev)
         if t > 0:
-            dh[t - 1] += step.dh_prev  # dh now holds the total dL/dh_{t-1}
-    da2 = da.reshape(T * B, H)
-    dx = np.dot(da2, cache.W_ih).reshape(T, B, I).transpose(1, 0, 2)  # (B, T, I)
-    dW_ih = np.dot(da2.T, x.reshape(T * B, I))  # sum over steps of da_t^T x_t
-    dW_hh = np.dot(da2.T, hs[:-1].reshape(T * B, H))  # sum over steps of da_t^T h_{t-1}
-    db = da2.sum(axis=0)
-    dh_bt = dh.transpose(1, 0, 2)  # (B, T, H)
-    return RNNGrads(np.ascontiguousarray(dx), dh_prev.copy(), dW_ih, dW_hh, db, db.copy(), dh_bt)
+            dh[t - 1] += dh_prev  # dh[t-1] is now the total dL/dh_{t-1}
+    dW_ih, dW_hh, db, da2 = weight_grads(da, cache.x, hs)
+    return RNNGrads(input_grad(da2, cache.W_ih, B), dh_prev.T.copy(), dW_ih, dW_hh, db, db.copy(),
+                    dh.transpose(2, 0, 1))

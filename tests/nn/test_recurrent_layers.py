@@ -196,3 +196,15 @@ def test_constructor_rejects_bad_sizes_and_dtypes(cls, kwargs, message):
 def test_rnn_rejects_an_unknown_nonlinearity():
     with pytest.raises(ValueError, match=r"nonlinearity: expected one of .*'tanh'.*got 'sigmoid'"):
         nn.RNN(I, H, nonlinearity="sigmoid")
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_forward_and_backward_leave_their_inputs_untouched(cell, make_layer, random_state, rng, batch):
+    layer = make_layer(cell, I, H, 2)
+    x, dout = rng.standard_normal((batch, T, I)), rng.standard_normal((batch, T, H))
+    state0, dstate = (random_state(cell, rng, (2, batch, H)) for _ in range(2))
+    copies = [a.copy() for a in (x, dout, *_as_tuple(state0), *_as_tuple(dstate))]
+    layer.forward(x, state0)
+    layer.backward(dout, dstate)
+    for before, after in zip(copies, (x, dout, *_as_tuple(state0), *_as_tuple(dstate))):
+        np.testing.assert_array_equal(before, after)

@@ -1,5 +1,6 @@
 """The pure core: step and sequence functions of RNN, LSTM and GRU against numeric gradients
-(float64, relative error <= 1e-6). Shapes: B=2, T=4, I=3, H=5."""
+(float64, relative error <= 1e-6). Shapes: B=2, T=4, I=3, H=5; the step functions take
+columns, h (H, B)."""
 
 import numpy as np
 import pytest
@@ -28,23 +29,23 @@ def test_sigmoid_in_place_equals_logistic_function(rng):
 
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu", "linear"])
 def test_rnn_step_backward_matches_numeric_gradient(rng, nonlinearity):
-    xw_t, h_prev, W_hh = randn(rng, B, H), randn(rng, B, H), randn(rng, H, H, scale=0.5)
-    w = randn(rng, B, H)  # loss = sum(w * h_t)
+    xw_t, h_prev, W_hh = randn(rng, H, B), randn(rng, H, B), randn(rng, H, H, scale=0.5)
+    w = randn(rng, H, B)  # loss = sum(w * h_t)
 
     def loss():
         return float(np.sum(w * rnn_step_forward(xw_t, h_prev, W_hh, nonlinearity)[0]))
 
     _, cache = rnn_step_forward(xw_t, h_prev, W_hh, nonlinearity)
     g = rnn_step_backward(w, cache)
-    analytic = {"xw_t": g.da, "h_prev": g.dh_prev, "W_hh": g.da.T @ h_prev}
+    analytic = {"xw_t": g.da, "h_prev": g.dh_prev, "W_hh": g.da @ h_prev.T}
     report = gradcheck(loss, {"xw_t": xw_t, "h_prev": h_prev, "W_hh": W_hh}, analytic, tol=TOL)
     assert report.ok, report
 
 
 def test_lstm_step_backward_matches_numeric_gradient(rng):
-    xw_t, h_prev, c_prev = randn(rng, B, 4 * H), randn(rng, B, H), randn(rng, B, H)
+    xw_t, h_prev, c_prev = randn(rng, 4 * H, B), randn(rng, H, B), randn(rng, H, B)
     W_hh = randn(rng, 4 * H, H, scale=0.5)
-    wh, wc, dc_next = randn(rng, B, H), randn(rng, B, H), randn(rng, B, H)
+    wh, wc, dc_next = randn(rng, H, B), randn(rng, H, B), randn(rng, H, B)
 
     def loss():  # dc_next stands for the gradient reaching c_t from step t+1
         h, c, _ = lstm_step_forward(xw_t, h_prev, c_prev, W_hh)
@@ -53,15 +54,15 @@ def test_lstm_step_backward_matches_numeric_gradient(rng):
     _, _, cache = lstm_step_forward(xw_t, h_prev, c_prev, W_hh)
     g = lstm_step_backward(wh, wc + dc_next, cache)
     arrays = {"xw_t": xw_t, "h_prev": h_prev, "c_prev": c_prev, "W_hh": W_hh}
-    analytic = {"xw_t": g.da, "h_prev": g.dh_prev, "c_prev": g.dc_prev, "W_hh": g.da.T @ h_prev}
+    analytic = {"xw_t": g.da, "h_prev": g.dh_prev, "c_prev": g.dc_prev, "W_hh": g.da @ h_prev.T}
     report = gradcheck(loss, arrays, analytic, tol=TOL)
     assert report.ok, report
 
 
 def test_gru_step_backward_matches_numeric_gradient(rng):
-    xw_t, h_prev = randn(rng, B, 3 * H), randn(rng, B, H)
-    W_hh, b_hh = randn(rng, 3 * H, H, scale=0.5), randn(rng, 3 * H)
-    w = randn(rng, B, H)
+    xw_t, h_prev = randn(rng, 3 * H, B), randn(rng, H, B)
+    W_hh, b_hh = randn(rng, 3 * H, H, scale=0.5), randn(rng, 3 * H, 1)
+    w = randn(rng, H, B)
 
     def loss():
         return float(np.sum(w * gru_step_forward(xw_t, h_prev, W_hh, b_hh)[0]))
@@ -69,17 +70,18 @@ def test_gru_step_backward_matches_numeric_gradient(rng):
     _, cache = gru_step_forward(xw_t, h_prev, W_hh, b_hh)
     g = gru_step_backward(w, cache)
     arrays = {"xw_t": xw_t, "h_prev": h_prev, "W_hh": W_hh, "b_hh": b_hh}
-    analytic = {"xw_t": g.dxw, "h_prev": g.dh_prev, "W_hh": g.dhw.T @ h_prev, "b_hh": g.dhw.sum(0)}
+    analytic = {"xw_t": g.dxw, "h_prev": g.dh_prev, "W_hh": g.dhw @ h_prev.T,
+                "b_hh": g.dhw.sum(1, keepdims=True)}
     report = gradcheck(loss, arrays, analytic, tol=TOL)
     assert report.ok, report
 
 
 def test_step_functions_write_into_given_buffers_with_the_same_result(rng):
-    xw_t, h_prev, c_prev = randn(rng, B, 4 * H), randn(rng, B, H), randn(rng, B, H)
+    xw_t, h_prev, c_prev = randn(rng, 4 * H, B), randn(rng, H, B), randn(rng, H, B)
     W_hh = randn(rng, 4 * H, H)
     h_ref, c_ref, _ = lstm_step_forward(xw_t, h_prev, c_prev, W_hh)
     bufs = {k: np.empty(s) for k, s in
-            {"ifog": (B, 4 * H), "c": (B, H), "tanh_c": (B, H), "h": (B, H)}.items()}
+            {"ifog": (4 * H, B), "c": (H, B), "tanh_c": (H, B), "h": (H, B)}.items()}
     h, c, cache = lstm_step_forward(xw_t, h_prev, c_prev, W_hh, **bufs)
     assert h is bufs["h"] and c is bufs["c"] and cache.ifog is bufs["ifog"]
     np.testing.assert_array_equal(h, h_ref)
@@ -87,9 +89,9 @@ def test_step_functions_write_into_given_buffers_with_the_same_result(rng):
 
 
 def test_lstm_step_backward_may_reuse_the_carry_buffer(rng):
-    xw_t, h_prev, c_prev = randn(rng, B, 4 * H), randn(rng, B, H), randn(rng, B, H)
+    xw_t, h_prev, c_prev = randn(rng, 4 * H, B), randn(rng, H, B), randn(rng, H, B)
     _, _, cache = lstm_step_forward(xw_t, h_prev, c_prev, randn(rng, 4 * H, H))
-    dh, dc_next = randn(rng, B, H), randn(rng, B, H)
+    dh, dc_next = randn(rng, H, B), randn(rng, H, B)
     ref = lstm_step_backward(dh, dc_next, cache)
     carry = dc_next.copy()
     g = lstm_step_backward(dh, carry, cache, dc_prev=carry)
