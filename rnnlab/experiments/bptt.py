@@ -167,33 +167,45 @@ def chart(result: Result) -> alt.TopLevelMixin:
     trained = (f"{len(r.train_loss)} training steps: loss {charts.fmt(r.train_loss[0])} → "
                f"{charts.fmt(r.train_loss[-1])}" if r.train_loss else "untrained")
 
-    loss = alt.Chart(charts.data("steps"), transform=[alt.FlattenTransform(flatten=["t", "loss", "share", "norm"])], title=charts.title(
-        "Loss at each unrolled step", [f"target: the input from {r.delay} steps earlier", trained])
-    ).mark_bar(color=charts.SKY).encode(
-        x=x_steps, y=alt.Y("loss:Q", title="squared error L_t"),
-        tooltip=[alt.Tooltip("t:O"), alt.Tooltip("loss:Q", format=".4f")],
-    ).properties(width="container", height=150)
+    # Each view is built by one constructor call: chained Altair calls copy the whole chart each time.
+    flat_steps = [alt.FlattenTransform(flatten=["t", "loss", "share", "norm"])]
+    loss = alt.Chart(
+        charts.data("steps"), transform=flat_steps, mark=alt.MarkDef(type="bar", color=charts.SKY),
+        encoding=alt.FacetedEncoding(
+            x=x_steps, y=alt.Y("loss:Q", title="squared error L_t"),
+            tooltip=[alt.Tooltip("t:O"), alt.Tooltip("loss:Q", format=".4f")]),
+        title=charts.title("Loss at each unrolled step",
+                           [f"target: the input from {r.delay} steps earlier", trained]),
+        width="container", height=150)
 
-    share = alt.Chart(charts.data("steps"), transform=[alt.FlattenTransform(flatten=["t", "loss", "share", "norm"])], title=charts.title(
-        "Each step's share of ∂L/∂W_hh", "BPTT adds one term per step; the shares sum to 100%")
-    ).mark_bar(color=charts.ORANGE).encode(
-        x=x_steps, y=alt.Y("share:Q", title="share of the gradient", axis=alt.Axis(format=".0%")),
-        tooltip=[alt.Tooltip("t:O"), alt.Tooltip("share:Q", format=".1%"), alt.Tooltip("norm:Q", title="‖term‖", format=".3g")],
-    ).properties(width="container", height=150)
+    share = alt.Chart(
+        charts.data("steps"), transform=flat_steps, mark=alt.MarkDef(type="bar", color=charts.ORANGE),
+        encoding=alt.FacetedEncoding(
+            x=x_steps, y=alt.Y("share:Q", title="share of the gradient", axis=alt.Axis(format=".0%")),
+            tooltip=[alt.Tooltip("t:O"), alt.Tooltip("share:Q", format=".1%"),
+                     alt.Tooltip("norm:Q", title="‖term‖", format=".3g")]),
+        title=charts.title("Each step's share of ∂L/∂W_hh", "BPTT adds one term per step; the shares sum to 100%"),
+        width="container", height=150)
 
-    base = alt.Chart(charts.data("truncation"), transform=[alt.FlattenTransform(flatten=["k", "cosine"])]
-    ).encode(x=alt.X("k:Q", title="truncation window k (steps)", scale=alt.Scale(domain=[1, r.seq_len])),
-             y=alt.Y("cosine:Q", title="cosine(truncated, full)", scale=alt.Scale(domain=[min(0.0, min(r.cosine)), 1])))
+    x_k = alt.X("k:Q", title="truncation window k (steps)", scale=alt.Scale(domain=[1, r.seq_len]))
+    y_cos = alt.Y("cosine:Q", title="cosine(truncated, full)", scale=alt.Scale(domain=[min(0.0, min(r.cosine)), 1]))
     colour = alt.Color("series:N", scale=charts.colour_scale([every, yours], [charts.GREEN, charts.VERMILLION]),
                        legend=charts.legend())
-    line = base.mark_line(point=True).encode(color=colour, tooltip=[alt.Tooltip("k:Q"), alt.Tooltip("cosine:Q", format=".4f")])
-    dot = base.transform_filter(alt.datum.k == r.window).transform_calculate(series=f"'{yours}'") \
-        .mark_point(size=180, filled=True, shape="diamond").encode(color=colour)
-    trunc = alt.layer(line, dot, title=charts.title(
-        "Truncated BPTT vs the full gradient",
-        f"window k = {r.window}: cosine similarity {r.cosine[r.window - 1]:.3f}"),
-    ).properties(width="container", height=170)
+    line = alt.Chart(
+        charts.data("truncation"), transform=[alt.FlattenTransform(flatten=["k", "cosine"])],
+        mark=alt.MarkDef(type="line", point=True),
+        encoding=alt.FacetedEncoding(x=x_k, y=y_cos, color=colour,
+                                     tooltip=[alt.Tooltip("k:Q"), alt.Tooltip("cosine:Q", format=".4f")]))
+    dot = alt.Chart(
+        charts.data("chosen"), mark=alt.MarkDef(type="point", size=180, filled=True, shape="diamond"),
+        encoding=alt.FacetedEncoding(x=x_k, y=y_cos, color=colour))
+    trunc = alt.LayerChart(
+        layer=[line, dot], width="container", height=170,
+        title=charts.title("Truncated BPTT vs the full gradient",
+                           f"window k = {r.window}: cosine similarity {r.cosine[r.window - 1]:.3f}"))
 
-    return charts.finish(alt.vconcat(loss, share, trunc, spacing=24).properties(
-        title=charts.title("Backpropagation through time", f"tanh RNN, T = {r.seq_len}")),
-        steps=steps, truncation=cos)
+    return charts.finish(
+        alt.VConcatChart(vconcat=[loss, share, trunc], spacing=24,
+                         title=charts.title("Backpropagation through time", f"tanh RNN, T = {r.seq_len}")),
+        steps=steps, truncation=cos,
+        chosen=[{"k": r.window, "cosine": r.cosine[r.window - 1], "series": yours}])

@@ -1,0 +1,68 @@
+"""Latency of every quick experiment through the HTTP API, at its default params.
+
+    OPENBLAS_NUM_THREADS=1 python bench/latency.py [-n 50]
+
+Builds the app in-process (``create_app`` on a temporary database) and calls
+``POST /api/experiments/{id}`` with ``{}`` through Starlette's TestClient: the
+full request path — validation, ``run``, ``chart``, Vega-Lite validation and
+JSON — without a network. Each experiment is called once first (first-use
+training of the lesson's small models happens there, as ``warm_up`` would at
+server start), then n times. Prints p50 / p95 / max in ms and the response size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from rnnlab.experiments import registry  # noqa: E402
+from rnnlab.web.app import create_app  # noqa: E402
+from rnnlab.web.settings import Settings, sqlite_url  # noqa: E402
+
+
+def percentile(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, round(q * (len(xs) - 1)))]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="p50/p95 of POST /api/experiments/{id} at defaults")
+    ap.add_argument("-n", type=int, default=50, help="timed requests per experiment")
+    args = ap.parse_args()
+    quick = [m.ID for m in registry.MODULES if m.KIND == "quick"]
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(Settings(db_url=sqlite_url(Path(tmp) / "progress.db"), secret="bench"))
+        with TestClient(app) as client:
+            rows = []
+            for exp in quick:
+                t0 = time.perf_counter()
+                first = client.post(f"/api/experiments/{exp}", json={})
+                first_ms = (time.perf_counter() - t0) * 1000
+                if first.status_code != 200:
+                    print(f"{exp}: HTTP {first.status_code} {first.text[:200]}")
+                    return 1
+                times = []
+                for _ in range(args.n):
+                    t0 = time.perf_counter()
+                    r = client.post(f"/api/experiments/{exp}", json={})
+                    times.append((time.perf_counter() - t0) * 1000)
+                    assert r.status_code == 200, r.text[:200]
+                rows.append((exp, first_ms, statistics.median(times), percentile(times, 0.95), max(times),
+                             len(r.content)))
+    print(f"POST /api/experiments/{{id}} at defaults, n = {args.n} each (after one first call)")
+    print(f"{'experiment':<22} {'first ms':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'bytes':>8}")
+    for exp, first_ms, p50, p95, mx, size in rows:
+        print(f"{exp:<22} {first_ms:>9.1f} {p50:>8.1f} {p95:>8.1f} {mx:>8.1f} {size:>8}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
