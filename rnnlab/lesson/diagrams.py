@@ -1,8 +1,9 @@
 """Load the hand-written SVG diagrams and check they are accessible and themeable.
 
 Each ``diagrams/ID.svg`` is inlined into its step's page, so it must:
-- parse as XML, with an ``<svg>`` root carrying ``role="img"`` and
-  ``aria-labelledby`` naming its ``<title>`` and ``<desc>`` (both non-empty);
+- parse as XML, with an ``<svg>`` root carrying ``role="img"``,
+  ``aria-labelledby`` naming its ``<title>`` (the short name) and
+  ``aria-describedby`` naming its ``<desc>`` (the full text alternative), both non-empty;
 - prefix every ``id`` inside it with ``ID-`` (ids must be unique on the page);
 - take its colours from the page (``currentColor``, CSS variables, classes),
   never hard-coded black or white, so it works in light and dark themes.
@@ -31,13 +32,12 @@ def check_svg(ident: str, markup: str) -> list[str]:
         problems.append(f"{where}: the root must be an <svg> in the SVG namespace")
     if root.get("role") != "img":
         problems.append(f'{where}: the <svg> needs role="img"')
-    labelled_by = (root.get("aria-labelledby") or "").split()
-    for part in ("title", "desc"):
+    for part, attr in (("title", "aria-labelledby"), ("desc", "aria-describedby")):
         element = root.find(SVG_NS + part)
         if element is None or not "".join(element.itertext()).strip():
             problems.append(f"{where}: needs a non-empty <{part}> as a child of <svg>")
-        elif element.get("id") not in labelled_by:
-            problems.append(f"{where}: aria-labelledby must name the <{part}>'s id")
+        elif element.get("id") not in (root.get(attr) or "").split():
+            problems.append(f"{where}: {attr} must name the <{part}>'s id")
     for element in root.iter():
         ident_attr = element.get("id")
         if ident_attr is not None and not ident_attr.startswith(f"{ident}-"):

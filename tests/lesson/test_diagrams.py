@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 from rnnlab.lesson.diagrams import SVG_NS, check_svg
 from rnnlab.lesson.loader import LESSON_DIR
 
-GOOD = ('<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="d-title d-desc">'
+GOOD = ('<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="d-title" aria-describedby="d-desc">'
         '<title id="d-title">T</title><desc id="d-desc">D</desc><path stroke="currentColor"/></svg>')
 
 
@@ -17,7 +17,8 @@ def test_every_shipped_svg_parses_and_has_title_and_desc():
         assert root.get("role") == "img"
         title, desc = root.find(SVG_NS + "title"), root.find(SVG_NS + "desc")
         assert title.text.strip() and len(desc.text.split()) >= 40, path.name  # a real text alternative
-        assert root.get("aria-labelledby").split() == [title.get("id"), desc.get("id")]
+        assert root.get("aria-labelledby") == title.get("id")
+        assert root.get("aria-describedby") == desc.get("id")
         assert check_svg(path.stem, path.read_text()) == []
 
 

@@ -74,7 +74,7 @@ MUTATIONS = [
     ("steps/06-gru.md", "minutes: 3", "minutes: 9", "outside the lesson's 18-22"),
     ("steps/06-gru.md", "minutes: 3\n", "", "front matter lacks ['minutes']"),
     ("diagrams/gru-cell.svg", "<desc id=\"gru-cell-desc\">", "<desc id=\"gru-cell-d\">",
-     "aria-labelledby must name the <desc>'s id"),
+     "aria-describedby must name the <desc>'s id"),
     ("diagrams/gru-cell.svg", 'fill="currentColor" fill-opacity="0.05"', 'fill="#fff" fill-opacity="0.05"',
      "fill='#fff' is fixed"),
     ("diagrams/gru-cell.svg", 'id="gru-cell-arrow"', 'id="arrow"', "id 'arrow' must start with 'gru-cell-'"),
