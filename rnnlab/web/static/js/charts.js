@@ -90,7 +90,7 @@ export async function drawChart(element, spec) {
   const result = await window.vegaEmbed(host, fitNarrow(fitToContainer(spec), width), options);
   if (previous) previous.view.finalize();
   drawn.set(element, { spec, view: result.view });
-  element.style.setProperty("--chart-height", `${Math.ceil(element.getBoundingClientRect().height)}px`);
+  element.style.setProperty("--chart-height", `${Math.ceil(host.getBoundingClientRect().height)}px`);
   return result.view;
 }
 

@@ -37,7 +37,7 @@ function numericInput(check) {
   const feedback = el("span", { class: "option-feedback" });
   const box = el("div", { class: "check-numeric" },
     el("label", { for: input.id }, "Your answer"), input, check.unit ? el("span", { class: "muted" }, check.unit) : "");
-  const wrapper = el("div", {}, box, feedback);
+  const wrapper = el("div", { class: "numeric-answer" }, box, feedback);
   return {
     element: wrapper,
     marks: new Map([["value", { box: wrapper, feedback }]]),

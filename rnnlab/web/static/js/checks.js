@@ -41,7 +41,7 @@ function showGrade(widget, grade) {
     mark.feedback.append(el("strong", {}, lead), html("span", f.html));
   }
   widget.verdict.className = `check-verdict ${grade.correct ? "ok" : "not-ok"}`;
-  widget.verdict.textContent = grade.correct ? "✓ Correct." : "✗ Not quite — the notes below explain each answer.";
+  widget.verdict.textContent = grade.correct ? "✓ Correct." : "✗ Not quite. The note on each answer says why.";
   if (grade.explanation_html) {
     widget.explanation.innerHTML = grade.explanation_html;
     widget.explanation.hidden = false;
