@@ -23,27 +23,13 @@ import yaml
 from .checks import parse_check
 from .diagrams import load_diagrams
 from .models import Check, Concept, Lesson, LessonError, Outcome, Step, Term
+from .references import EXPERIMENT_STEPS, cross_check
 from .render import Env, render, slugify
+
+__all__ = ["EXPERIMENT_STEPS", "LESSON_DIR", "STEP_COUNT", "build_lesson", "load_lesson"]
 
 LESSON_DIR = Path(__file__).resolve().parent
 STEP_COUNT = 8
-
-# The experiment ids DESIGN.md defines ("Experiments" and the table of steps),
-# with the step each belongs to. The lesson is validated against this list and
-# not against rnnlab.experiments.registry, so that it loads while experiments
-# are still being written; whether each is registered is the web app's check.
-EXPERIMENT_STEPS: dict[str, int] = {
-    "order-matters": 1,
-    "hidden-state": 2,
-    "bptt": 3,
-    "vanishing-gradients": 4,
-    "long-range-memory": 4,
-    "lstm-gates": 5,
-    "gru-gates": 6,
-    "cell-race": 6,
-    "seq2seq": 7,
-    "architecture-match": 8,
-}
 
 STEP_FILE = re.compile(r"^(\d\d)-([a-z0-9-]+)\.md$")
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
@@ -175,54 +161,6 @@ def _checks(root: Path, aliases: dict[str, str], slugs: set[str], problems: list
     return checks
 
 
-def _cross_check(meta: dict, steps: list[Step], checks: dict[str, Check], diagrams: dict[str, str],
-                 slugs: set[str], problems: list[str]) -> None:
-    """Everything that relates one file to another."""
-    outcome_ids = {o["id"] for o in meta["outcomes"]}
-    embedded: dict[str, list[tuple[str, int]]] = {"check": [], "experiment": [], "diagram": []}
-    for step in steps:
-        where = f"step {step.number}"
-        for o in step.outcomes:
-            if o not in outcome_ids:
-                problems.append(f"{where}: unknown outcome {o!r}")
-        for ident in step.experiments:
-            if ident not in EXPERIMENT_STEPS:
-                problems.append(f"{where}: unknown experiment {ident!r} (known: {', '.join(EXPERIMENT_STEPS)})")
-            elif EXPERIMENT_STEPS[ident] != step.number:
-                problems.append(f"{where}: experiment {ident!r} belongs to step {EXPERIMENT_STEPS[ident]}")
-        for ident in step.checks:
-            check = checks.get(ident)
-            if check is None:
-                problems.append(f"{where}: unknown check {ident!r}")
-            elif check.step != step.number:
-                problems.append(f"{where}: check {ident!r} says it is in step {check.step}")
-            elif check.outcome not in step.outcomes:
-                problems.append(f"{where}: check {ident!r} tests outcome {check.outcome!r}, not one of the step's")
-        if not step.checks:
-            problems.append(f"{where}: has no check")
-        for kind in embedded:
-            embedded[kind] += [(i, step.number) for i in getattr(step, kind + "s")]
-    for kind, known in (("check", checks), ("experiment", EXPERIMENT_STEPS), ("diagram", diagrams)):
-        places = [i for i, _ in embedded[kind]]
-        for ident in known:
-            if places.count(ident) != 1:
-                problems.append(f"{kind} {ident!r} is embedded {places.count(ident)} times, expected once")
-    for check in checks.values():
-        if check.outcome not in outcome_ids:
-            problems.append(f"check {check.id!r}: unknown outcome {check.outcome!r}")
-    for o in outcome_ids:
-        n = sum(c.outcome == o for c in checks.values())
-        if n < 2:
-            problems.append(f"outcome {o!r} has {n} check(s); every outcome needs at least 2")
-    for c in meta["concepts"]:
-        if c["glossary"] not in slugs:
-            problems.append(f"lesson.yaml: concept {c['term']!r} names unknown glossary term {c['glossary']!r}")
-    total = sum(s.minutes for s in steps if isinstance(s.minutes, (int, float)))
-    least, most = meta["duration_minutes"]
-    if not least <= total <= most:
-        problems.append(f"the steps' minutes add up to {total}, outside the lesson's {least}-{most}")
-
-
 def build_lesson(root: Path) -> Lesson:
     """Read and validate the lesson under ``root`` (uncached; see ``load_lesson``)."""
     problems: list[str] = []
@@ -239,7 +177,7 @@ def build_lesson(root: Path) -> Lesson:
         _unknown_terms(env, slugs, f"glossary.yaml: {entry['term']!r}", problems)
     checks = _checks(root, aliases, slugs, problems)
     steps = _steps(root, diagrams, aliases, slugs, problems)
-    _cross_check(meta, steps, checks, diagrams, slugs, problems)
+    cross_check(meta, steps, checks, diagrams, slugs, problems)
     if problems:
         raise LessonError(problems)
     return Lesson(
