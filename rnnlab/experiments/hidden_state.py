@@ -161,39 +161,49 @@ def chart(result: Result) -> alt.TopLevelMixin:
     t = r.step - 1  # 0-based index of step t; the chart counts characters from 1
     positions = list(range(1, T + 1))
     labels = json.dumps([_show(c) for c in r.chars])
-    x = alt.X("t:O", title="character read at step t", scale=alt.Scale(domain=positions),
-              axis=alt.Axis(labelExpr=f"{labels}[datum.value - 1]", labelAngle=0, labelOverlap=True))
+    def x_axis(title: str) -> alt.X:
+        return alt.X("t:O", title=title, scale=alt.Scale(domain=positions),
+                     axis=alt.Axis(labelExpr=f"{labels}[datum.value - 1]", labelAngle=0, labelOverlap=True))
+
+    x = x_axis("character read at step t")
     grid = charts.table(t=[i + 1 for i in range(T) for _ in range(H)], unit=list(range(H)) * T,
                         h=[v for row in r.hidden for v in row])
-    heat = alt.Chart(grid).transform_calculate(char=f"{labels}[datum.t - 1]").mark_rect().encode(
-        x=x, y=alt.Y("unit:O", title=f"hidden unit (of {H})", axis=alt.Axis(labels=False, ticks=False)),
-        color=alt.Color("h:Q", title="h_t (−1 … 1)", scale=alt.Scale(scheme=charts.DIVERGING, domain=[-1, 1]),
-                        legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=160)),
-        tooltip=[alt.Tooltip("t:O", title="step"), alt.Tooltip("char:N", title="character"),
-                 alt.Tooltip("unit:O"), alt.Tooltip("h:Q", format=".2f")],
-    )
-    here = alt.Chart(charts.data("here")).mark_rect(fill=None, stroke=charts.VERMILLION, strokeWidth=2).encode(x=x)
+    # Views are built by one constructor call each: chained Altair calls copy the whole chart every time.
+    heat = alt.Chart(
+        grid, transform=[alt.CalculateTransform(calculate=f"{labels}[datum.t - 1]", **{"as": "char"})],
+        mark=alt.MarkDef(type="rect"),
+        encoding=alt.FacetedEncoding(
+            x=x, y=alt.Y("unit:O", title=f"hidden unit (of {H})", axis=alt.Axis(labels=False, ticks=False)),
+            color=alt.Color("h:Q", title="h_t (−1 … 1)", scale=alt.Scale(scheme=charts.DIVERGING, domain=[-1, 1]),
+                            legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=160)),
+            tooltip=[alt.Tooltip("t:O", title="step"), alt.Tooltip("char:N", title="character"),
+                     alt.Tooltip("unit:O"), alt.Tooltip("h:Q", format=".2f")]))
+    here = alt.Chart(charts.data("here"), mark=alt.MarkDef(type="rect", fill=None, stroke=charts.VERMILLION,
+                                                           strokeWidth=2),
+                     encoding=alt.FacetedEncoding(x=x))
     expects = ", ".join(f"“{_show(c)}” {p:.0%}" for c, p in zip(r.next_chars[:3], r.next_probs[:3]))
-    top = alt.layer(heat, here, title=charts.title(
-        "Hidden state after each character",
-        [f"tanh RNN, {H} units, trained on Shakespeare",
-         f"loss {r.train_loss:.2f} nats/char (guessing: {r.uniform_loss:.2f})",
-         f"after “{_show(r.chars[t])}” (step {r.step}) it expects {expects}"]),
-    ).properties(width="container", height=min(6 * H, 200))
+    top = alt.LayerChart(
+        layer=[heat, here], width="container", height=min(6 * H, 200),
+        title=charts.title("Hidden state after each character",
+                           [f"tanh RNN, {H} units, trained on Shakespeare",
+                            f"loss {r.train_loss:.2f} nats/char (guessing: {r.uniform_loss:.2f})",
+                            f"after “{_show(r.chars[t])}” (step {r.step}) it expects {expects}"]))
 
     label = "‖∂h_t/∂x_k‖"
-    mem = alt.Chart(charts.data("memory"), transform=[alt.FlattenTransform(flatten=["t", "memory"])],
-                    title=charts.title(f"How much each character still moves h_{r.step}",
-                                       "the further back, the weaker its pull: memory fades")
-                    ).mark_line(point=True, strokeWidth=2).encode(
-        x=x, y=alt.Y("memory:Q", title="sensitivity ‖∂h_t/∂x_k‖ (log)", scale=alt.Scale(type="log"),
-                  axis=alt.Axis(format=".0e", tickCount=6)),
-        color=alt.Color("series:N", scale=charts.colour_scale([label]), legend=charts.legend()),
-        tooltip=[alt.Tooltip("t:O", title="k"), alt.Tooltip("memory:Q", format=".3g")],
-    ).properties(width="container", height=170)
+    mem = alt.Chart(
+        charts.data("memory"), transform=[alt.FlattenTransform(flatten=["t", "memory"])],
+        mark=alt.MarkDef(type="line", point=True, strokeWidth=2),
+        encoding=alt.FacetedEncoding(
+            x=x_axis("earlier character x_k"), y=alt.Y("memory:Q", title="sensitivity ‖∂h_t/∂x_k‖ (log)", scale=alt.Scale(type="log"),
+                         axis=alt.Axis(format=".0e", tickCount=6)),
+            color=alt.Color("series:N", scale=charts.colour_scale([label]), legend=charts.legend()),
+            tooltip=[alt.Tooltip("t:O", title="k"), alt.Tooltip("memory:Q", format=".3g")]),
+        title=charts.title(f"How much each character still moves h_{r.step}",
+                           "the further back, the weaker its pull: memory fades"),
+        width="container", height=170)
 
     return charts.finish(
-        alt.vconcat(top, mem, spacing=24),
+        alt.VConcatChart(vconcat=[top, mem], spacing=24),
         here=[{"t": r.step}],
         memory=[{"t": list(range(1, r.step + 1)), "memory": r.memory, "series": label}],
     )
