@@ -1,30 +1,9 @@
 """Training jobs through the API: real worker processes running the test-only experiments."""
 
-import json
 import time
 
 import pytest
-
-
-def events(client, job_id) -> list[tuple[str, dict]]:
-    """Read the job's event stream to its end: [(event, data), ...]."""
-    found = []
-    with client.stream("GET", f"/api/jobs/{job_id}/events") as response:
-        assert response.status_code == 200
-        assert response.headers["content-type"].startswith("text/event-stream")
-        kind = None
-        for line in response.iter_lines():
-            if line.startswith("event: "):
-                kind = line.removeprefix("event: ")
-            elif line.startswith("data: "):
-                found.append((kind, json.loads(line.removeprefix("data: "))))
-    return found
-
-
-def start(client, experiment, **params) -> str:
-    response = client.post("/api/jobs", json={"experiment": experiment, "params": params})
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
+from sse_client import events, start
 
 
 def test_job_streams_progress_then_the_result(client):
