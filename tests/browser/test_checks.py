@@ -122,3 +122,37 @@ def test_ordering_check_can_be_reordered_with_its_buttons(page, lesson):
             item.get_by_role("button", name=re.compile("up$")).click()
     box.get_by_role("button", name="Check my answer").click()
     expect(box.locator(".check-verdict")).to_contain_text("Correct")
+
+
+def answer_rightly(page, box, check):
+    if check.kind == "single":
+        box.locator(f'input[value="{next(o.id for o in check.options if o.correct)}"]').check()
+    elif check.kind == "multiple":
+        for option in check.options:
+            box.locator(f'input[value="{option.id}"]').set_checked(option.correct)
+    elif check.kind == "numeric":
+        box.get_by_label("Your answer").fill(repr(check.numeric.value))
+    elif check.kind == "matching":
+        for item in check.options:
+            box.locator(f'select[id="{check.id}-{item.id}"]').select_option(item.target)
+    else:
+        for position, item_id in enumerate(check.order):
+            while box.locator(".order-item").nth(position).get_attribute("data-id") != item_id:
+                box.locator(f'.order-item[data-id="{item_id}"]').get_by_role("button", name=re.compile("up$")).click()
+    box.get_by_role("button", name="Check my answer").click()
+    expect(box.locator(".check-verdict")).to_contain_text("Correct")
+
+
+def test_answering_every_check_on_a_step_marks_it_completed(page, lesson):
+    step = min(lesson.steps, key=lambda s: (len(s.checks), s.number))
+    page.goto(f"/steps/{step.number}")
+    assert step.number not in page.request.get("/api/progress").json()["completed"]
+    for check_id in step.checks:
+        answer_rightly(page, page.locator(f'.check[data-check="{check_id}"]'), lesson.checks[check_id])
+    for _ in range(50):  # the page reports completion in the background
+        if step.number in page.request.get("/api/progress").json()["completed"]:
+            break
+        page.wait_for_timeout(100)
+    assert step.number in page.request.get("/api/progress").json()["completed"]
+    page.goto("/")
+    expect(page.locator(".step-list li.completed")).to_have_count(1)

@@ -41,3 +41,42 @@ def test_an_experiment_that_is_not_built_yet_shows_a_calm_placeholder(page, less
     widget = page.locator(f'.experiment[data-experiment="{experiment}"]')
     expect(widget).to_have_class(re.compile("coming-soon"))
     expect(widget).to_contain_text("still being built")
+
+
+def job_experiment(page, lesson, live_server):
+    """A registered training ("job") experiment the lesson embeds, with its step."""
+    jobs = {e["id"] for e in page.request.get(f"{live_server}/api/experiments").json() if e["kind"] == "job"}
+    found = [(s.number, e) for s in lesson.steps for e in s.experiments if e in jobs]
+    if not found:
+        pytest.skip("no training experiment is registered yet")
+    return found[0]
+
+
+def test_training_experiment_streams_progress_and_draws_the_result(page, lesson, live_server, console_errors):
+    number, experiment = job_experiment(page, lesson, live_server)
+    page.goto(f"/steps/{number}")
+    widget = page.locator(f'.experiment[data-experiment="{experiment}"]')
+    for slider in widget.get_by_role("slider").all():  # the smallest settings train fastest
+        slider.focus()
+        page.keyboard.press("Home")
+    widget.get_by_role("button", name="Train").click()
+    expect(widget.get_by_role("button", name="Cancel")).to_be_visible()
+    expect(widget.locator(".experiment-status")).to_have_text("Done.", timeout=60_000)
+    expect(widget.locator(".experiment-chart svg").first).to_be_visible()
+    expect(widget.get_by_role("button", name="Cancel")).to_be_hidden()
+    expect(widget.get_by_role("button", name="Train")).to_be_enabled()
+    assert console_errors == []
+
+
+def test_training_experiment_can_be_cancelled(page, lesson, live_server):
+    number, experiment = job_experiment(page, lesson, live_server)
+    page.goto(f"/steps/{number}")
+    widget = page.locator(f'.experiment[data-experiment="{experiment}"]')
+    for slider in widget.get_by_role("slider").all():  # the largest settings train longest
+        slider.focus()
+        page.keyboard.press("End")
+    widget.get_by_role("button", name="Train").click()
+    expect(widget.locator(".experiment-status")).to_contain_text("Training", timeout=30_000)
+    widget.get_by_role("button", name="Cancel").click()
+    expect(widget.locator(".experiment-status")).to_have_text("Cancelled.", timeout=15_000)
+    expect(widget.get_by_role("button", name="Train")).to_be_enabled()
