@@ -9,6 +9,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from rnnlab.experiments import bptt, hidden_state, long_range_memory, order_matters, vanishing_gradients
+from rnnlab.experiments import char_lm, seq2seq
 
 MODULES: list[ModuleType] = [
     order_matters,
@@ -16,6 +17,8 @@ MODULES: list[ModuleType] = [
     bptt,
     vanishing_gradients,
     long_range_memory,
+    seq2seq,
+    char_lm,
 ]
 
 EXPERIMENTS: dict[str, ModuleType] = {module.ID: module for module in MODULES}
