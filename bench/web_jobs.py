@@ -8,12 +8,13 @@ POST /api/experiments/vanishing-gradients at its defaults, ``--requests`` times
 in a row under three loads, measured side by side in one run:
 
     idle        nothing else running
-    2 jobs      two training jobs started through POST /api/jobs: each in its own
-                worker process (the design)
-    2 threads   the same two training loops run in threads of the server process
+    2 jobs      two long-range-memory training jobs (defaults) started through
+                POST /api/jobs: each in its own worker process (the design)
+    2 threads   the same two trainings run in threads of the server process
                 (what the design avoids: per-step Python holds the GIL)
 
-It prints p50 / p95 latency in ms and each load's p50 as a multiple of idle.
+It prints p50 / p95 latency in ms, each load's p50 as a multiple of idle, and
+how many training steps per second the two trainings made together meanwhile.
 """
 
 from __future__ import annotations
@@ -28,14 +29,11 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-sys.path.insert(0, str(Path(__file__).parent))  # worker processes import _busy_job from here too
-
 import httpx  # noqa: E402
 import uvicorn  # noqa: E402
 
-import _busy_job  # noqa: E402
 from rnnlab.cli import listen  # noqa: E402
-from rnnlab.experiments import Cancelled, registry  # noqa: E402
+from rnnlab.experiments import Cancelled, long_range_memory  # noqa: E402
 from rnnlab.web.app import create_app  # noqa: E402
 from rnnlab.web.settings import Settings, sqlite_url  # noqa: E402
 
@@ -52,35 +50,48 @@ def latencies(client: httpx.Client, n: int) -> list[float]:
     return times
 
 
-def with_job_processes(client: httpx.Client, n: int) -> list[float]:
-    ids = [client.post("/api/jobs", json={"experiment": _busy_job.ID, "params": {}}).json()["id"] for _ in range(2)]
-    time.sleep(2.0)  # let both workers start and get busy
+def with_job_processes(client: httpx.Client, jobs, n: int) -> tuple[list[float], float]:
+    """Latencies while two jobs train in worker processes, and the jobs' training steps per second."""
+    body = {"experiment": long_range_memory.ID, "params": {}}
+    ids = [client.post("/api/jobs", json=body).json()["id"] for _ in range(2)]
+    time.sleep(3.0)  # let both workers start and report
+
+    def steps() -> int:
+        return sum(jobs.get(i).latest.data["result"]["step"][-1] for i in ids if jobs.get(i).latest)
+
+    before, start = steps(), time.perf_counter()
     try:
-        return latencies(client, n)
+        times = latencies(client, n)
+        return times, (steps() - before) / (time.perf_counter() - start)
     finally:
         for job_id in ids:
             client.delete(f"/api/jobs/{job_id}")
 
 
-def with_threads(client: httpx.Client, n: int) -> list[float]:
+def with_threads(client: httpx.Client, n: int) -> tuple[list[float], float]:
+    """Latencies while the same two trainings run in threads of the server process, and their steps per second."""
     stop = threading.Event()
+    done = [0, 0]
 
-    def progress(partial, fraction):
-        if stop.is_set():
-            raise Cancelled
+    def loop(k: int) -> None:
+        def progress(partial, fraction):
+            if stop.is_set():
+                raise Cancelled
+            done[k] = partial.step[-1] if partial.step else 0
 
-    def loop():
         try:
-            _busy_job.run(_busy_job.Params(), progress)
+            long_range_memory.run(long_range_memory.Params(), progress)
         except Cancelled:
             pass
 
-    threads = [threading.Thread(target=loop) for _ in range(2)]
+    threads = [threading.Thread(target=loop, args=(k,)) for k in range(2)]
     for thread in threads:
         thread.start()
-    time.sleep(0.5)
+    time.sleep(1.0)
+    before, start = sum(done), time.perf_counter()
     try:
-        return latencies(client, n)
+        times = latencies(client, n)
+        return times, (sum(done) - before) / (time.perf_counter() - start)
     finally:
         stop.set()
         for thread in threads:
@@ -91,11 +102,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=40)
     args = parser.parse_args()
-    experiments = {**registry.EXPERIMENTS, _busy_job.ID: _busy_job}
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(db_url=sqlite_url(Path(tmp) / "bench.db"), experiments=experiments)
+        settings = Settings(db_url=sqlite_url(Path(tmp) / "bench.db"))
         sock = listen("127.0.0.1", 0)
-        server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning"))
+        app = create_app(settings)
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
         while not server.started:
@@ -104,18 +115,19 @@ def main() -> None:
         with httpx.Client(base_url=url, timeout=60) as client:
             latencies(client, 5)  # warm-up
             rows = [
-                ("idle", latencies(client, args.requests)),
-                ("2 jobs (processes)", with_job_processes(client, args.requests)),
+                ("idle", (latencies(client, args.requests), None)),
+                ("2 jobs (processes)", with_job_processes(client, app.state.jobs, args.requests)),
                 ("2 threads in server", with_threads(client, args.requests)),
             ]
         server.should_exit = True
         thread.join(timeout=10)
-    idle = statistics.median(rows[0][1])
+    idle = statistics.median(rows[0][1][0])
     print(f"POST {QUICK} (defaults), {args.requests} requests each, {os.cpu_count()} CPUs")
-    print(f"{'load':<22}{'p50 ms':>9}{'p95 ms':>9}{'p50 / idle':>12}")
-    for name, times in rows:
+    print(f"{'load':<22}{'p50 ms':>9}{'p95 ms':>9}{'p50 / idle':>12}{'train steps/s':>15}")
+    for name, (times, rate) in rows:
         p50, p95 = statistics.median(times), statistics.quantiles(times, n=20)[-1]
-        print(f"{name:<22}{p50:>9.1f}{p95:>9.1f}{p50 / idle:>12.1f}")
+        shown = "" if rate is None else f"{rate:.0f}"
+        print(f"{name:<22}{p50:>9.1f}{p95:>9.1f}{p50 / idle:>12.1f}{shown:>15}")
 
 
 if __name__ == "__main__":
