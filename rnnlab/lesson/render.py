@@ -119,8 +119,9 @@ def _render_table_open(self, tokens, idx, options, env) -> str:
     for tok in tokens[idx + 1 :]:
         if tok.type == "tr_close":
             break
-        if tok.type == "inline":
-            headers.append(tok.content)
+        if tok.type == "inline":  # plain text of the header cell: words, TeX source, term labels
+            headers.append("".join(c.meta["label"] if c.type == "term_link" else c.content
+                                   for c in tok.children or ()))
     label = escapeHtml("Table: " + ", ".join(headers))
     return f'<div class="table-scroll" role="region" tabindex="0" aria-label="{label}">\n<table>\n'
 

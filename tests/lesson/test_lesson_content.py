@@ -133,3 +133,22 @@ def test_load_lesson_is_cached(lesson):
     from rnnlab.lesson import load_lesson
 
     assert load_lesson() is lesson
+
+
+def _every_html(lesson):
+    yield from ((f"step {s.number}", s.html) for s in lesson.steps)
+    yield from ((f"glossary {t.slug}", t.html) for t in lesson.glossary)
+    for c in lesson.checks.values():
+        parts = [c.prompt_html, c.explanation_html] + [o.html + o.feedback_html for o in c.options]
+        parts += [t.html for t in c.targets]
+        if c.numeric:
+            parts += [c.numeric.correct_html, c.numeric.low_html, c.numeric.high_html]
+        yield c.id, " ".join(parts)
+
+
+def test_no_markup_is_left_unrendered(lesson):
+    for where, html in _every_html(lesson):
+        text = re.sub(r'<(span|div) class="math (inline|display)">.*?</\1>', "", html, flags=re.S)
+        text = re.sub(r"<svg.*?</svg>", "", text, flags=re.S)
+        for leftover in ("$", "[[", "]]", ":::", "**", "\\("):
+            assert leftover not in text, f"{where}: {leftover!r} left in the rendered HTML"

@@ -64,3 +64,9 @@ def test_slugify():
     assert slugify("Hidden state") == "hidden-state"
     assert slugify("Encoder–decoder") == "encoder-decoder"
     assert slugify("  LSTM & GRU  ") == "lstm-gru"
+
+
+def test_table_label_is_plain_text_and_a_term_link_in_a_cell_escapes_its_pipe():
+    html = render("| step $t$ | [[x\\|Many]] **b** |\n|---|---|\n| 1 | 2 |\n", Env())
+    assert 'aria-label="Table: step t, Many b"' in html
+    assert '<th><a class="term" href="/glossary#x">Many</a> <strong>b</strong></th>' in html
