@@ -10,6 +10,7 @@ from types import ModuleType
 
 from rnnlab.experiments import bptt, hidden_state, long_range_memory, order_matters, vanishing_gradients
 from rnnlab.experiments import char_lm, seq2seq
+from rnnlab.experiments import cell_race
 
 MODULES: list[ModuleType] = [
     order_matters,
@@ -17,6 +18,7 @@ MODULES: list[ModuleType] = [
     bptt,
     vanishing_gradients,
     long_range_memory,
+    cell_race,
     seq2seq,
     char_lm,
 ]
