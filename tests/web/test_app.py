@@ -22,10 +22,10 @@ def test_a_route_may_declare_a_larger_body_limit(app, client):
         return {"length": len(body["text"])}
 
     app.include_router(upload)
-    assert client.post("/api/test-upload", json={"text": "x" * 100_000}).json() == {"length": 100_000}
+    assert client.post("/api/test-upload", json={"text": "x" * 1_000_000}).json() == {"length": 1_000_000}
     refused = client.post("/api/test-upload", json={"text": "x" * (TEXT_BODY_LIMIT + 1)})
     assert refused.status_code == 413
-    assert refused.json() == {"detail": "request body is too large (this endpoint accepts up to 1.0 MB)"}
+    assert refused.json() == {"detail": "request body is too large (this endpoint accepts up to 2.0 MB)"}
 
 
 def test_every_setting_is_described():
