@@ -22,7 +22,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
+from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
 from rnnlab import nn  # noqa: E402
 
@@ -90,8 +90,11 @@ def main(argv=None) -> int:
                 rows.append(f"| {cell} | {B} | {T} | {I} | {H} | {1e3 * ours_s:.2f} | "
                             f"{1e3 * torch_s:.2f} | {ours_s / torch_s:.2f} |")
                 print(rows[-1], file=sys.stderr, flush=True)
-    print(f"numpy {np.__version__}, torch {torch.__version__}, float32, one thread each, "
-          f"forward + backward, median of >= {repeats} interleaved runs\n")
+    blas = [f"{i['internal_api']} {i.get('version')} ({i.get('architecture')} kernels)"
+            for i in threadpool_info() if i["user_api"] == "blas"]
+    print(f"numpy {np.__version__} with {', '.join(blas)}; torch {torch.__version__} "
+          f"(oneDNN {'on' if torch.backends.mkldnn.is_available() else 'off'}); float32, one thread "
+          f"each, forward + backward, median CPU time of >= {repeats} interleaved runs\n")
     print("| cell | B | T | I | H | rnnlab ms | torch ms | ratio |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     print("\n".join(rows))

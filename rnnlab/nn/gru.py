@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnlab.nn.rnn import input_grad, input_projection, sigmoid_, to_batch_first, to_columns
+from rnnlab.nn.rnn import carry, input_grad, input_projection, sigmoid_, to_batch_first, to_columns
 
 # --- one step ---------------------------------------------------------------------
 
@@ -140,22 +140,20 @@ def gru_backward(dout, dhT, cache: GRUCache) -> GRUGrads:
     hs, rzn, hw, W_hh = cache.hs, cache.rzn, cache.hw, cache.W_hh
     T, H, B = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     dh = np.zeros((T, H, B), hs.dtype) if dout is None else to_columns(dout, hs.dtype)
-    if dhT is not None:
-        dh[T - 1] += dhT.T  # the final state feeds the loss too
+    dh_carry = carry(dhT, H, B, hs.dtype)  # dL/dh_t through step t+1; at t = T-1 the final-state grad
     dxw = np.empty((T, 3 * H, B), dtype=hs.dtype)  # per-step gradients, for the weight GEMMs
     dhw = np.empty((T, 3 * H, B), dtype=hs.dtype)
-    dh_prev = np.empty((H, B), dtype=hs.dtype)
     work = np.empty((3 * H, B), dtype=hs.dtype)
-    for t in range(T - 1, -1, -1):
-        gru_step_backward(dh[t], GRUStepCache(hs[t], rzn[t], hw[t], W_hh),
-                          dxw=dxw[t], dhw=dhw[t], dh_prev=dh_prev, work=work)
-        if t > 0:
-            dh[t - 1] += dh_prev  # dh[t-1] is now the total dL/dh_{t-1}
+    backwards = zip(dh[::-1], hs[-2::-1], rzn[::-1], hw[::-1], dxw[::-1], dhw[::-1])
+    for dh_t, h_prev, rzn_t, hw_t, dxw_t, dhw_t in backwards:  # t = T-1, ..., 0
+        dh_t += dh_carry  # dh[t] is now the total dL/dh_t
+        gru_step_backward(dh_t, GRUStepCache(h_prev, rzn_t, hw_t, W_hh),
+                          dxw=dxw_t, dhw=dhw_t, dh_prev=dh_carry, work=work)
     dxw2 = dxw.transpose(1, 0, 2).reshape(3 * H, T * B)  # (3H, T*B)
     dhw2 = dhw.transpose(1, 0, 2).reshape(3 * H, T * B)
     x2 = cache.x.transpose(1, 0, 2).reshape(-1, T * B)  # (I, T*B)
     h2 = hs[:-1].transpose(1, 0, 2).reshape(H, T * B)  # (H, T*B): h_{t-1} for every step
     dW_ih = np.dot(dxw2, x2.T)  # sum over steps of dxw_t x_t^T
     dW_hh = np.dot(dhw2, h2.T)  # sum over steps of dhw_t h_{t-1}^T
-    return GRUGrads(input_grad(dxw2, cache.W_ih, B), dh_prev.T.copy(), dW_ih, dW_hh,
+    return GRUGrads(input_grad(dxw2, cache.W_ih, B), dh_carry.T.copy(), dW_ih, dW_hh,
                     dxw2.sum(axis=1), dhw2.sum(axis=1), dh.transpose(2, 0, 1))

@@ -23,15 +23,20 @@ one GEMM for all weight gradients.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
-from rnnlab.nn.rnn import input_grad, input_projection, sigmoid_, to_batch_first, to_columns, weight_grads
+from rnnlab.nn.rnn import (carry, input_grad, input_projection, sigmoid_, to_batch_first, to_columns,
+                          weight_grads)
 
 
+@lru_cache(maxsize=64)
 def ifog_order(H: int) -> np.ndarray:
     """Row index turning torch's i, f, g, o blocks into i, f, o, g (and back: it swaps g and o)."""
-    return np.r_[0 : 2 * H, 3 * H : 4 * H, 2 * H : 3 * H]
+    order = np.concatenate([np.arange(2 * H), np.arange(3 * H, 4 * H), np.arange(2 * H, 3 * H)])
+    order.flags.writeable = False
+    return order
 
 
 # --- one step ---------------------------------------------------------------------
@@ -159,21 +164,18 @@ def lstm_backward(dout, dhT, dcT, cache: LSTMCache) -> LSTMGrads:
     hs, cs, ifog, tanh_c, W_hh = cache.hs, cache.cs, cache.ifog, cache.tanh_c, cache.W_hh
     T, H, B = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     dh = np.zeros((T, H, B), hs.dtype) if dout is None else to_columns(dout, hs.dtype)
-    if dhT is not None:
-        dh[T - 1] += dhT.T  # the final state feeds the loss too
-    dc_carry = np.zeros((H, B), hs.dtype) if dcT is None else np.array(dcT.T, hs.dtype, order="C")
+    dh_carry = carry(dhT, H, B, hs.dtype)  # dL/dh_t through step t+1; at t = T-1 the final-state grad
+    dc_carry = carry(dcT, H, B, hs.dtype)  # likewise dL/dc_t through c_{t+1}
     da = np.empty((T, 4 * H, B), dtype=hs.dtype)  # dL/da_t for every step, for the weight GEMM
     dc = np.empty((T, H, B), dtype=hs.dtype)
-    dh_prev = np.empty((H, B), dtype=hs.dtype)
     work = np.empty((4 * H, B), dtype=hs.dtype)
-    for t in range(T - 1, -1, -1):
-        step_cache = LSTMStepCache(cs[t], ifog[t], tanh_c[t], hs[t + 1], W_hh)
-        lstm_step_backward(dh[t], dc_carry, step_cache, da=da[t], dc=dc[t], dh_prev=dh_prev,
-                           dc_prev=dc_carry, work=work)
-        if t > 0:
-            dh[t - 1] += dh_prev  # dh[t-1] is now the total dL/dh_{t-1}
+    backwards = zip(dh[::-1], hs[:0:-1], cs[-2::-1], ifog[::-1], tanh_c[::-1], da[::-1], dc[::-1])
+    for dh_t, h, c_prev, ifog_t, tanh_c_t, da_t, dc_t in backwards:  # t = T-1, ..., 0
+        dh_t += dh_carry  # dh[t] is now the total dL/dh_t
+        lstm_step_backward(dh_t, dc_carry, LSTMStepCache(c_prev, ifog_t, tanh_c_t, h, W_hh),
+                           da=da_t, dc=dc_t, dh_prev=dh_carry, dc_prev=dc_carry, work=work)
     dW_ih, dW_hh, db, da2 = weight_grads(da, cache.x, hs)
     order = ifog_order(H)  # back to torch's i, f, g, o
-    return LSTMGrads(input_grad(da2, cache.W_ih, B), dh_prev.T.copy(), dc_carry.T.copy(),
+    return LSTMGrads(input_grad(da2, cache.W_ih, B), dh_carry.T.copy(), dc_carry.T.copy(),
                      dW_ih[order], dW_hh[order], db[order], db[order],
                      dh.transpose(2, 0, 1), dc.transpose(2, 0, 1))

@@ -32,7 +32,9 @@ NONLINEARITIES = ("tanh", "relu", "linear")
 
 
 def sigmoid_(a: np.ndarray) -> np.ndarray:
-    """a <- sigmoid(a) in place, as 0.5 * tanh(a / 2) + 0.5 (exact, one fast ufunc chain)."""
+    """a <- sigmoid(a) in place, as 0.5 * tanh(a / 2) + 0.5: the same function as
+    1 / (1 + exp(-a)) (it only rounds to exactly 0 or 1 a little sooner), computed by
+    four fast in-place ufunc calls."""
     a *= 0.5
     np.tanh(a, out=a)
     a *= 0.5
@@ -48,6 +50,13 @@ def to_columns(x: np.ndarray, dtype=None) -> np.ndarray:
 def to_batch_first(a: np.ndarray) -> np.ndarray:
     """(T, X, B) -> a new (B, T, X) array."""
     return np.array(a.transpose(2, 0, 1), order="C")
+
+
+def carry(d_final, H, B, dtype) -> np.ndarray:
+    """The (H, B) gradient carried back into the last step: d_final (B, H), or zeros if None."""
+    if d_final is None:
+        return np.zeros((H, B), dtype)
+    return np.array(d_final.T, dtype=dtype, order="C")
 
 
 def input_projection(x, W_ih, b):
@@ -173,15 +182,11 @@ def rnn_backward(dout, dhT, cache: RNNCache) -> RNNGrads:
     hs, W_hh = cache.hs, cache.W_hh
     T, H, B = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     dh = np.zeros((T, H, B), hs.dtype) if dout is None else to_columns(dout, hs.dtype)
-    if dhT is not None:
-        dh[T - 1] += dhT.T  # the final state feeds the loss too
+    dh_carry = carry(dhT, H, B, hs.dtype)  # dL/dh_t through step t+1; at t = T-1 the final-state grad
     da = np.empty((T, H, B), dtype=hs.dtype)  # dL/da_t for every step, for the weight GEMM
-    dh_prev = np.empty((H, B), dtype=hs.dtype)
-    for t in range(T - 1, -1, -1):
-        rnn_step_backward(dh[t], RNNStepCache(hs[t + 1], W_hh, cache.nonlinearity),
-                          da=da[t], dh_prev=dh_prev)
-        if t > 0:
-            dh[t - 1] += dh_prev  # dh[t-1] is now the total dL/dh_{t-1}
+    for dh_t, h, da_t in zip(dh[::-1], hs[:0:-1], da[::-1]):  # t = T-1, ..., 0
+        dh_t += dh_carry  # dh[t] is now the total dL/dh_t
+        rnn_step_backward(dh_t, RNNStepCache(h, W_hh, cache.nonlinearity), da=da_t, dh_prev=dh_carry)
     dW_ih, dW_hh, db, da2 = weight_grads(da, cache.x, hs)
-    return RNNGrads(input_grad(da2, cache.W_ih, B), dh_prev.T.copy(), dW_ih, dW_hh, db, db.copy(),
+    return RNNGrads(input_grad(da2, cache.W_ih, B), dh_carry.T.copy(), dW_ih, dW_hh, db, db.copy(),
                     dh.transpose(2, 0, 1))
