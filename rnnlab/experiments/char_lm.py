@@ -79,7 +79,7 @@ class Params(BaseModel):
     temperature: float = Field(0.8, ge=0.1, le=2.0, title="Sampling temperature",
                                description="Below 1: safer, more repetitive samples; above 1: wilder ones.")
     seed: int = Field(0, ge=0, le=1000, title="Seed", description="Seed for the weights, the windows and the samples.")
-    text: str | None = Field(None, max_length=MAX_TEXT_BYTES, title="Text",
+    text: str | None = Field(None, title="Text",
                              description="Your own text (up to 1 MB); none: Tiny Shakespeare.")
     init: PackedModel | None = Field(None, title="Start from", description="Weights to continue from (a downloaded model).")
     vocab: str | None = Field(None, max_length=MAX_VOCAB, title="Vocabulary", description="The characters of init's model, in id order.")

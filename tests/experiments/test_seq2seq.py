@@ -1,0 +1,83 @@
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from rnnlab import nn
+from rnnlab.experiments import seq2seq as s2s
+from rnnlab.experiments.base import Cancelled, Diverged
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """Both models, 150 steps each at H = 32: seconds on this machine."""
+    return s2s.run(s2s.Params(models="both", hidden_size=32, steps=150, seed=0))
+
+
+def test_attention_model_rewrites_held_out_dates_and_the_bottleneck_model_lags_on_long_ones(trained):
+    final = {c.model: c.accuracy[-1] for c in trained.curves}
+    print(final)
+    assert final["with attention"] >= 0.9
+    assert final["without attention"] <= final["with attention"] - 0.5
+    longest = {row.model: row.accuracy for row in trained.by_length if row.lengths == "25+"}
+    assert longest["with attention"] - longest["without attention"] >= 0.5
+    assert {row.lengths for row in trained.by_length} == {"10–14", "15–19", "20–24", "25+"}
+
+
+def test_accuracy_curves_are_checked_every_25_steps_and_rise(trained):
+    attention = next(c for c in trained.curves if c.model == "with attention")
+    assert attention.step == [25, 50, 75, 100, 125, 150]
+    assert attention.accuracy[-1] > attention.accuracy[0]
+    assert attention.loss[-1] < attention.loss[0]
+
+
+def test_decoding_a_typed_date_with_the_trained_weights(trained):
+    request = s2s.DecodeRequest(text="Sunday, 14 March 2021", weights=trained.weights)
+    result = s2s.decode(request)
+    assert result.source == list("Sunday, 14 March 2021")
+    att = next(d for d in result.decodings if d.model == "with attention")
+    assert att.output == "2021-03-14" and att.steps[-1] == "⏹" and len(att.steps) == 11
+    weights = np.array(att.attention)  # (T', S)
+    assert weights.shape == (11, 21) and np.allclose(weights.sum(axis=1), 1, atol=1e-3)
+    assert all(0 < p <= 1 for p in att.probability) and len(att.runner_up) == 11
+    plain = next(d for d in result.decodings if d.model == "without attention")
+    assert plain.attention is None
+    for spec in (s2s.decode_chart(result).to_dict(), s2s.chart(trained).to_dict()):
+        assert spec["datasets"]
+
+
+def test_decode_refuses_weights_that_are_not_a_date_model(trained):
+    other = s2s.pack(nn.Seq2Seq(5, 5, 8))
+    with pytest.raises(ValueError, match="vocabularies"):
+        s2s.decode(s2s.DecodeRequest(text="1 May 2000", weights={"x": other}))
+    with pytest.raises(ValidationError):
+        s2s.DecodeRequest(text="x" * 41, weights=trained.weights)
+
+
+def test_progress_reports_partial_results_and_cancel_stops_the_run():
+    seen = []
+
+    def progress(partial, fraction):
+        seen.append((partial.steps_done, fraction, partial.weights))
+        s2s.chart(partial).to_dict(validate=False)
+        if partial.steps_done == 30:
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        s2s.run(s2s.Params(models="attention", hidden_size=16, steps=100), progress)
+    assert [s for s, _, _ in seen] == list(range(1, 31)) and seen[-1][1] == pytest.approx(0.3)
+    assert all(w is None for _, _, w in seen)
+
+
+def test_a_nan_loss_raises_diverged(monkeypatch):
+    monkeypatch.setattr(s2s.nn, "softmax_cross_entropy", lambda logits, targets: (float("nan"), np.zeros_like(logits)))
+    with pytest.raises(Diverged, match="learning rate"):
+        s2s.run(s2s.Params(models="attention", hidden_size=16, steps=50))
+
+
+@pytest.mark.parametrize("field, value", [
+    ("hidden_size", 8), ("hidden_size", 200), ("steps", 10), ("steps", 10**6), ("learning_rate", 1.0),
+    ("models", "transformer"), ("seed", -1), ("unknown", 1),
+])
+def test_out_of_bounds_params_are_refused(field, value):
+    with pytest.raises(ValidationError):
+        s2s.Params(**{field: value})
