@@ -86,10 +86,14 @@ def run(experiment_id: str, params: tuple[str, ...], out: Path | None) -> None:
         parsed = runner.parse_params(module, dict(parse_assignment(p) for p in params))
     except ValidationError as exc:
         raise click.ClickException(readable(exc.errors())) from None
+    line = ProgressLine() if module.KIND == "job" else None
     try:
-        result = module.run(parsed, ProgressLine() if module.KIND == "job" else None)
+        result = module.run(parsed, line)
     except Diverged as exc:
         raise click.ClickException(str(exc)) from None
+    finally:
+        if line is not None:
+            line.end()
     click.echo(json.dumps(result.model_dump(mode="json"), indent=2))
     if out is not None:
         write_chart(module.chart(result), out)
@@ -177,12 +181,17 @@ class ProgressLine:
 
     def __init__(self, interval_s: float = 0.25):
         self.interval_s, self.last = interval_s, float("-inf")
+        self.shown = False
 
     def __call__(self, partial, fraction: float) -> None:
         now = time.monotonic()
-        if now - self.last >= self.interval_s or fraction >= 1:
-            self.last = now
-            click.echo(f"\r  training… {100 * fraction:5.1f} %", nl=fraction >= 1, err=True)
+        if now - self.last >= self.interval_s:
+            self.last, self.shown = now, True
+            click.echo(f"\r  training… {100 * fraction:5.1f} %", nl=False, err=True)
+
+    def end(self) -> None:
+        if self.shown:
+            click.echo(err=True)
 
 
 if __name__ == "__main__":
