@@ -25,6 +25,7 @@ update each step would still carry.
 
 from __future__ import annotations
 
+import json
 from typing import Literal
 
 import altair as alt
@@ -62,7 +63,7 @@ class Params(BaseModel):
         1.0, ge=-3.0, le=5.0, title="Forget-gate bias (LSTM) / update-gate bias (GRU)",
         description="Bias of the gate that decides how much of the old state is kept; ignored for the RNN.")
     clip_norm: float = Field(
-        5.0, ge=0.0, le=100.0, title="Clip gradient norm at c",
+        10.0, ge=0.0, le=100.0, title="Clip gradient norm at c",
         description="Clipping threshold for the norm of the whole parameter gradient; 0 turns clipping off.")
     seed: int = Field(0, ge=0, le=1000, title="Seed", description="Seed for the weights and the input.")
 
@@ -176,23 +177,29 @@ def chart(result: Result) -> alt.TopLevelMixin:
         subtitle.append(f"parameter gradient norm {charts.fmt(r.param_grad_norm)}"
                         + (f", clipped to {charts.fmt(r.clip_norm)}" if r.clip_scale < 1 else ", under the clip threshold"))
 
-    dash = alt.Scale(domain=names, range=[[1, 0], [6, 4], [2, 2]][: len(names)])
+    dash = alt.Scale(domain=names, range=[[1, 0], [6, 4], [2, 3]][: len(names)])
+    encoding = alt.FacetedEncoding(
+        x=alt.X("distance:Q", title="distance from the loss, T − k (steps)",
+                scale=alt.Scale(domain=[0, max(r.seq_len - 1, 1)], nice=False)),
+        y=alt.Y("norm:Q", title="gradient norm ‖∂L/∂h_k‖ (log scale)",
+                scale=alt.Scale(type="log"), axis=alt.Axis(format=".0e")),
+        color=alt.Color("series:N", scale=charts.colour_scale(names), legend=charts.legend()),
+        strokeDash=alt.StrokeDash("series:N", scale=dash, legend=charts.legend()),
+        tooltip=[alt.Tooltip("series:N"), alt.Tooltip("distance:Q", title="T − k"),
+                 alt.Tooltip("norm:Q", format=".3e")],
+    )
+
+    def view(keep: str, width: float) -> alt.Chart:
+        return alt.Chart(
+            charts.data("gradients"),
+            transform=[alt.FlattenTransform(flatten=["distance", "norm"]),
+                       alt.FilterTransform(filter=f"({keep}) && datum.norm > 0")],  # log axis: no exact zeros
+            mark=alt.MarkDef(type="line", strokeWidth=width), encoding=encoding)
+
+    # the measurement is drawn last, on top of a bound or clipped line that may run close to it
+    layers = [view(f"datum.series !== {json.dumps(measured)}", 2.0), view(f"datum.series === {json.dumps(measured)}", 3.0)]
     return charts.finish(
-        alt.Chart(charts.data("gradients"))
-        .transform_flatten(["distance", "norm"])
-        .transform_filter(alt.datum.norm > 0)  # a log axis cannot show an exact zero (dead ReLU units)
-        .mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=12))
-        .encode(
-            x=alt.X("distance:Q", title="distance from the loss, T − k (steps)",
-                    scale=alt.Scale(domain=[0, max(r.seq_len - 1, 1)], nice=False)),
-            y=alt.Y("norm:Q", title="gradient norm ‖∂L/∂h_k‖ (log scale)",
-                    scale=alt.Scale(type="log"), axis=alt.Axis(format=".0e")),
-            color=alt.Color("series:N", scale=charts.colour_scale(names), legend=charts.legend()),
-            strokeDash=alt.StrokeDash("series:N", scale=dash, legend=charts.legend()),
-            tooltip=[alt.Tooltip("series:N"), alt.Tooltip("distance:Q", title="T − k"),
-                     alt.Tooltip("norm:Q", format=".3e")],
-        )
-        .properties(width="container", height=charts.HEIGHT,
-                    title=charts.title("How far back does the gradient reach?", subtitle)),
+        alt.LayerChart(layer=layers, width="container", height=charts.HEIGHT,
+                       title=charts.title("How far back does the gradient reach?", subtitle)),
         gradients=rows,
     )

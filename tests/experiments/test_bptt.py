@@ -92,3 +92,10 @@ def test_defaults_run_fast():
     for _ in range(10):
         bptt.chart(bptt.run(bptt.Params())).to_dict()
     print(f"bptt at defaults: {(time.perf_counter() - t0) * 100:.1f} ms per run+chart")
+
+
+def test_registered_under_its_id():
+    from rnnlab.experiments import registry, runner
+
+    assert registry.get(bptt.ID) is bptt
+    assert runner.contract_problems(bptt) == []

@@ -85,3 +85,10 @@ def test_defaults_run_fast():
     for _ in range(10):
         hs.chart(hs.run(hs.Params())).to_dict()
     print(f"hidden-state at defaults: {(time.perf_counter() - t0) * 100:.1f} ms per run+chart")
+
+
+def test_registered_under_its_id():
+    from rnnlab.experiments import registry, runner
+
+    assert registry.get(hs.ID) is hs
+    assert runner.contract_problems(hs) == []

@@ -88,3 +88,10 @@ def test_defaults_run_fast():
     for _ in range(10):
         om.chart(om.run(om.Params())).to_dict()
     print(f"order-matters at defaults: {(time.perf_counter() - t0) * 100:.1f} ms per run+chart")
+
+
+def test_registered_under_its_id():
+    from rnnlab.experiments import registry, runner
+
+    assert registry.get(om.ID) is om
+    assert runner.contract_problems(om) == []

@@ -99,7 +99,7 @@ def test_result_is_json_and_chart_has_title_axes_and_legend(cell):
     json.loads(r.model_dump_json())
     spec = vg.chart(r).to_dict()
     assert "gradient" in " ".join(spec["title"]["text"])
-    enc = spec["encoding"]
+    enc = spec["layer"][1]["encoding"]
     assert "distance" in enc["x"]["title"] and "log" in enc["y"]["title"]
     assert enc["y"]["scale"]["type"] == "log"
     assert enc["color"]["legend"]["orient"] == "bottom"
@@ -116,3 +116,10 @@ def test_defaults_run_fast():
     for _ in range(10):
         vg.chart(vg.run(vg.Params())).to_dict()
     print(f"vanishing-gradients at defaults: {(time.perf_counter() - t0) * 100:.1f} ms per run+chart")
+
+
+def test_registered_under_its_id():
+    from rnnlab.experiments import registry, runner
+
+    assert registry.get(vg.ID) is vg
+    assert runner.contract_problems(vg) == []
