@@ -38,6 +38,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="rnnlab — Networks That Remember",
         version=__version__,
         lifespan=lifespan,
+        docs_url=None,  # Swagger UI and ReDoc load from a CDN: the app stays offline (/openapi.json remains)
+        redoc_url=None,
     )
     app.state.settings, app.state.store, app.state.jobs, app.state.experiments = settings, store, jobs, experiments
     app.add_middleware(

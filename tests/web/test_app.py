@@ -31,3 +31,8 @@ def test_a_route_may_declare_a_larger_body_limit(app, client):
 def test_every_setting_is_described():
     undocumented = [name for name, field in Settings.model_fields.items() if not field.description]
     assert undocumented == []
+
+
+def test_nothing_points_the_browser_at_a_cdn(client):
+    assert client.get("/docs").status_code == 404
+    assert client.get("/openapi.json").json()["paths"]["/api/jobs"]["post"]
