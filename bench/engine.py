@@ -7,7 +7,16 @@ For each cell (RNN tanh, LSTM, GRU) and size (B, T, I, H) both engines get the s
 weights, the same x and the same fixed random dout; one timed call is forward then
 backward (torch: nn.RNN/LSTM/GRU(batch_first=True), out.backward(dout), x requiring a
 gradient so that both compute dx). The two engines alternate, after a warm-up, and
-the table reports the median of each; ratio = rnnlab / torch (below 1: rnnlab faster).
+the table reports the median CPU time of each; ratio = rnnlab / torch (below 1: rnnlab
+faster). CPU time, not wall time, because the machines this runs on are shared: with one
+thread each it equals the wall time on an idle machine.
+
+What to expect: torch runs nn.LSTM (not RNN or GRU) on CPU through oneDNN's fused LSTM
+kernel (AVX-512 where the CPU has it), about 5 us per step forward + backward at B = 1;
+rnnlab pays ~0.3-0.5 us per NumPy call and needs about 26 calls per LSTM step, so the
+B = 1 LSTM stays slower than torch. At larger sizes both are bound by matrix products:
+the result then depends on which kernels OpenBLAS uses (the benchmark prints them first;
+OPENBLAS_CORETYPE in the environment overrides OpenBLAS's own choice).
 """
 
 from __future__ import annotations
