@@ -131,7 +131,7 @@ def _model(p: Params, vocab: CharVocab) -> nn.CharLM:
     return model
 
 
-def _units(model: nn.CharLM, ids: np.ndarray) -> list[str]:
+def unit_activations(model: nn.CharLM, ids: np.ndarray) -> list[str]:
     model.forward(ids[None])
     h = model.trace.h[0]  # (T, H)
     q = np.clip(np.round(127 * h), -127, 127).astype(np.int8)
@@ -189,7 +189,7 @@ def run(params: Params, progress=None) -> Result:
         if step % SAMPLE_EVERY == 0 or step == p.steps:
             drawn = model.sample(passage[:1], SAMPLE_CHARS, p.temperature, rng=np.random.default_rng([p.seed, step]))
             result.samples = [*result.samples, Sample(step=step, text=vocab.decode(passage[:1]) + vocab.decode(drawn))][-KEEP_SAMPLES:]
-            result.activations = _units(model, passage)
+            result.activations = unit_activations(model, passage)
         result.steps_done = step
         if progress is not None:
             progress(result, step / p.steps)
