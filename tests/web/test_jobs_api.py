@@ -40,7 +40,7 @@ def test_job_that_ignores_cancel_is_killed_after_the_grace_period(client, app):
     started = time.monotonic()
     client.delete(f"/api/jobs/{job_id}")
     assert events(client, job_id)[-1][0] == "cancelled"
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 8  # grace is 1 s; the rest is a loaded machine
     assert not app.state.jobs.get(job_id).process.is_alive()
 
 
@@ -128,12 +128,17 @@ def test_finished_job_is_forgotten_after_the_keep_time(settings):
 
     from rnnlab.web.app import create_app
 
-    with TestClient(create_app(settings.model_copy(update={"job_keep_s": 0.3}))) as client:
+    with TestClient(create_app(settings.model_copy(update={"job_keep_s": 1.5}))) as client:
         job_id = start(client, "fake-counter", steps=1, delay_s=0.0)
         assert events(client, job_id)[-1][0] == "result"
+        finished = time.monotonic()
         assert client.get(f"/api/jobs/{job_id}/events").status_code == 200  # still kept
-        time.sleep(0.5)
-        assert client.get(f"/api/jobs/{job_id}/events").status_code == 404
+        assert time.monotonic() - finished < 1.5  # (the check above came in time)
+        statuses = []
+        while time.monotonic() - finished < 10 and 404 not in statuses:
+            time.sleep(0.2)
+            statuses.append(client.get(f"/api/jobs/{job_id}/events").status_code)
+        assert statuses[-1] == 404 and time.monotonic() - finished >= 1.5
 
 
 def test_job_request_may_carry_a_megabyte_of_text_but_not_more(client):
