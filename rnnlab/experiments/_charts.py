@@ -29,8 +29,8 @@ DIVERGING = "blueorange"
 HEIGHT = 260  # px of plotting area: fits a phone screen with title and legend
 
 
-TITLE_CHARS = 38  # a 15-px bold line that fits a 375-px phone
-SUBTITLE_CHARS = 52  # a 12-px line that fits it
+TITLE_CHARS = 32  # a 15-px bold line that fits the ~320 px a phone's page leaves a chart
+SUBTITLE_CHARS = 46  # a 12-px line that fits it
 
 
 def wrap(text: str, width: int) -> list[str]:
@@ -42,10 +42,10 @@ def title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParams
     """A left-aligned title with an optional subtitle, both wrapped to fit a phone."""
     lines = wrap(text, TITLE_CHARS)
     if subtitle is None:
-        return alt.TitleParams(text=lines, anchor="start")
+        return alt.TitleParams(text=lines, anchor="start", frame="bounds")
     subtitle = [subtitle] if isinstance(subtitle, str) else subtitle
     sub = [piece for line in subtitle for piece in wrap(line, SUBTITLE_CHARS)]
-    return alt.TitleParams(text=lines, subtitle=sub, anchor="start")
+    return alt.TitleParams(text=lines, subtitle=sub, anchor="start", frame="bounds")
 
 
 def colour_scale(names: list[str], colours: list[str] | None = None) -> alt.Scale:
