@@ -12,7 +12,6 @@ from rnnlab import __version__
 from rnnlab.experiments.jobs import JobManager
 from rnnlab.store import ProgressStore
 from rnnlab.web import api, errors, pages
-from rnnlab.web.api import lab as lab_api
 from rnnlab.web.learner import LearnerMiddleware
 from rnnlab.web.limits import JsonTooLarge
 from rnnlab.web.settings import Settings
@@ -52,6 +51,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(JsonTooLarge)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in [*api.routers, lab_api.router, pages.router]:
+    for router in [*api.routers, pages.router]:
         app.include_router(router, max_body_size=settings.body_limit)  # a route may declare its own
     return app

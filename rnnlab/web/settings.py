@@ -2,8 +2,8 @@
 
 ``rnnlab serve`` builds one from its options; tests build one on a temp database.
 Per-route body limits use FastAPI's own ``max_body_size=`` on the route: the
-default for every route is ``body_limit`` below; a route that takes the lab's
-text (``POST /api/jobs``) declares ``max_body_size=TEXT_BODY_LIMIT``.
+default for every route is ``body_limit`` below; a route that takes more (the
+lab's text upload, in ``rnnlab/web/api/lab.py``) declares its own.
 """
 
 from __future__ import annotations
@@ -14,10 +14,6 @@ from typing import Mapping
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field
-
-# A body that carries the lab's text (POST /api/jobs for char-lm, or a lab route):
-# 1 MB of text, whose newlines and quotes JSON escapes into two bytes, plus its params.
-TEXT_BODY_LIMIT = 2 * 1024 * 1024
 
 
 def default_db_path() -> Path:

@@ -2,7 +2,9 @@
 
 from fastapi import APIRouter, Body
 
-from rnnlab.web.settings import TEXT_BODY_LIMIT, Settings
+from rnnlab.web.settings import Settings
+
+UPLOAD_LIMIT = 2 * 1024 * 1024  # a route's own, larger limit
 
 
 def test_static_files_are_served(client):
@@ -17,13 +19,13 @@ def test_unknown_page_is_an_html_404(client):
 def test_a_route_may_declare_a_larger_body_limit(app, client):
     upload = APIRouter()
 
-    @upload.post("/api/test-upload", max_body_size=TEXT_BODY_LIMIT)
+    @upload.post("/api/test-upload", max_body_size=UPLOAD_LIMIT)
     def take_text(body: dict = Body(...)) -> dict:
         return {"length": len(body["text"])}
 
     app.include_router(upload)
     assert client.post("/api/test-upload", json={"text": "x" * 1_000_000}).json() == {"length": 1_000_000}
-    refused = client.post("/api/test-upload", json={"text": "x" * (TEXT_BODY_LIMIT + 1)})
+    refused = client.post("/api/test-upload", json={"text": "x" * (UPLOAD_LIMIT + 1)})
     assert refused.status_code == 413
     assert refused.json() == {"detail": "request body is too large (this endpoint accepts up to 2.0 MB)"}
 

@@ -1,5 +1,5 @@
-"""The JSON API, one router per area: experiments, jobs, progress, checks."""
+"""The JSON API, one router per area: experiments, jobs, progress, checks, the lab."""
 
-from rnnlab.web.api import checks, experiments, jobs, progress
+from rnnlab.web.api import checks, experiments, jobs, lab, progress
 
-routers = [experiments.router, jobs.router, progress.router, checks.router]
+routers = [experiments.router, jobs.router, progress.router, checks.router, lab.router]

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from rnnlab.experiments import runner
 from rnnlab.experiments.jobs import Event, Job, JobManager, TooManyJobs
 from rnnlab.web.deps import find_experiment, get_experiments, get_job, get_jobs, get_settings, params_or_422
-from rnnlab.web.settings import TEXT_BODY_LIMIT, Settings
+from rnnlab.web.settings import Settings
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
@@ -25,7 +25,7 @@ class JobRequest(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict, description="its Params, as JSON")
 
 
-@router.post("", status_code=201, max_body_size=TEXT_BODY_LIMIT)  # the lab's text rides in params
+@router.post("", status_code=201)
 async def start_job(
     body: JobRequest,
     experiments: Mapping[str, ModuleType] = Depends(get_experiments),
