@@ -35,6 +35,7 @@ def serve(host: str, port: int, no_browser: bool, db: Path | None) -> None:
 
     one_blas_thread()  # before numpy loads: small RNNs are slower with a multithreaded BLAS
     import uvicorn
+    from sqlalchemy.exc import SQLAlchemyError
 
     from rnnlab.web.app import create_app
     from rnnlab.web.settings import Settings, default_db_path, sqlite_url
@@ -42,7 +43,11 @@ def serve(host: str, port: int, no_browser: bool, db: Path | None) -> None:
     sock = listen(host, port)
     check_lesson(sock)
     db = db or default_db_path()
-    app = create_app(Settings(db_url=sqlite_url(db), host=host, port=port))
+    try:
+        app = create_app(Settings(db_url=sqlite_url(db), host=host, port=port))
+    except (OSError, SQLAlchemyError) as exc:
+        sock.close()
+        raise click.ClickException(f"cannot open the progress database {db}: {exc}") from None
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3))
     url = f"http://{host_in_url(host)}:{sock.getsockname()[1]}/"
     click.echo(f"rnnlab: the lesson is at {url}  (progress kept in {db}; Ctrl+C stops)")

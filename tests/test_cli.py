@@ -91,3 +91,11 @@ def test_browser_opens_only_once_the_server_is_up(monkeypatch):
     server.started = True
     opener.join(timeout=2)
     assert opened == ["http://127.0.0.1:8000/"]
+
+
+@pytest.mark.timeout(30)
+def test_serve_with_an_unusable_database_path_says_so(runner, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = runner.invoke(main, ["serve", "--no-browser", "--port", "0", "--db", str(blocker / "progress.db")])
+    assert result.exit_code == 1 and "cannot open the progress database" in result.output

@@ -38,3 +38,8 @@ def test_every_setting_is_described():
 def test_nothing_points_the_browser_at_a_cdn(client):
     assert client.get("/docs").status_code == 404
     assert client.get("/openapi.json").json()["paths"]["/api/jobs"]["post"]
+
+
+def test_wrong_method_on_an_api_path_is_json_405(client):
+    response = client.get("/api/jobs")
+    assert response.status_code == 405 and response.json() == {"detail": "method not allowed"}
