@@ -97,7 +97,9 @@ def gru_step_backward(dh, cache: GRUStepCache, *, dxw=None, dhw=None, dh_prev=No
 
 @dataclass(slots=True)
 class GRUCache:
-    """The forward pass of one layer, in time-major columns. The trace shows it."""
+    """The forward pass of one layer, in time-major columns; the trace shows it. The weights
+    are the cache's own copies, so backward differentiates the pass that ran even if the
+    parameters have been updated in place since."""
 
     x: np.ndarray  # (T, I, B)
     hs: np.ndarray  # (T + 1, H, B): hs[0] = h_0 (the initial state), hs[t + 1] = h_t
@@ -131,7 +133,7 @@ def gru_forward(x, h0, W_ih, W_hh, b_ih, b_hh):
     hw = np.empty((T, 3 * H, B), dtype=x.dtype)
     for xw_t, h_prev, hw_t, rzn_t, h in zip(xw, hs, hw, rzn, hs[1:]):
         gru_step_forward(xw_t, h_prev, W_hh, b_hh_cols, hw=hw_t, rzn=rzn_t, h=h)
-    cache = GRUCache(x_cols, hs, rzn, hw, W_ih, W_hh)
+    cache = GRUCache(x_cols, hs, rzn, hw, W_ih.copy(), W_hh.copy())
     return to_batch_first(hs[1:]), hs[T].T.copy(), cache
 
 

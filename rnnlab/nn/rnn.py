@@ -143,7 +143,9 @@ def rnn_step_backward(dh, cache: RNNStepCache, *, da=None, dh_prev=None) -> RNNS
 
 @dataclass(slots=True)
 class RNNCache:
-    """The forward pass of one layer, in time-major columns. The trace shows it."""
+    """The forward pass of one layer, in time-major columns; the trace shows it. The weights
+    are the cache's own copies, so backward differentiates the pass that ran even if the
+    parameters have been updated in place since."""
 
     x: np.ndarray  # (T, I, B)
     hs: np.ndarray  # (T + 1, H, B): hs[0] = h_0 (the initial state), hs[t + 1] = h_t
@@ -173,7 +175,7 @@ def rnn_forward(x, h0, W_ih, W_hh, b_ih, b_hh, nonlinearity="tanh"):
     hs[0] = h0.T
     for xw_t, h_prev, h in zip(xw, hs, hs[1:]):
         rnn_step_forward(xw_t, h_prev, W_hh, nonlinearity, h=h)
-    cache = RNNCache(x_cols, hs, W_ih, W_hh, nonlinearity)
+    cache = RNNCache(x_cols, hs, W_ih.copy(), W_hh.copy(), nonlinearity)
     return to_batch_first(hs[1:]), hs[T].T.copy(), cache
 
 

@@ -208,3 +208,20 @@ def test_forward_and_backward_leave_their_inputs_untouched(cell, make_layer, ran
     layer.backward(dout, dstate)
     for before, after in zip(copies, (x, dout, *_as_tuple(state0), *_as_tuple(dstate))):
         np.testing.assert_array_equal(before, after)
+
+
+def test_backward_differentiates_the_pass_that_ran_even_after_an_in_place_update(cell, make_layer,
+                                                                                 rng):
+    layer = make_layer(cell, I, H)
+    x, dout = rng.standard_normal((B, T, I)), rng.standard_normal((B, T, H))
+    layer.forward(x)
+    dx_ref, _ = layer.backward(dout)
+    grads_ref = {k: g.copy() for k, g in layer.grads.items()}
+    layer.zero_grad()
+    layer.forward(x)
+    for p in layer.params.values():
+        p *= 3.0  # e.g. an optimizer step between forward and backward
+    dx, _ = layer.backward(dout)
+    np.testing.assert_array_equal(dx, dx_ref)
+    for k, g in layer.grads.items():
+        np.testing.assert_array_equal(g, grads_ref[k])
