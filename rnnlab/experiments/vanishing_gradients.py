@@ -19,8 +19,9 @@ measurement. σ_max ≥ ρ, and for a non-symmetric W_hh often clearly larger.
 
 Clipping rescales the whole parameter gradient g by min(1, c / ‖g‖) (the
 engine's ``clip_grad_norm``): its direction is kept, its size capped. The
-"after clipping" series is ‖∂L/∂h_k‖ times that factor: the share of the
-update each step would still carry.
+"after clipping" series is ‖∂L/∂h_k‖ times that factor: every term of the
+clipped gradient is scaled alike, so this is the backward signal at step k as
+the clipped update sees it.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class Result(BaseModel):
     distance: list[int]  # T − k, from 0 (the last step) to T − 1
     grad_norm: list[float]  # ‖∂L/∂h_k‖ at each distance
     bound: list[float] | None  # (γ σ_max)^{T−k} ‖∂L/∂h_T‖, RNN only
-    decay_per_step: float  # geometric-mean ratio ‖∂L/∂h_{k-1}‖ / ‖∂L/∂h_k‖ over the whole sequence
+    decay_per_step: float  # geometric-mean ratio ‖∂L/∂h_{k-1}‖ / ‖∂L/∂h_k‖ out to the farthest non-zero one
     param_grad_norm: float  # ‖∂L/∂θ‖ over all parameters, before clipping
     clip_norm: float  # the threshold c (0 = off)
     clip_scale: float  # min(1, c / ‖∂L/∂θ‖), 1 when off
@@ -137,9 +138,8 @@ def run(params: Params, progress=None) -> Result:
         float(np.sqrt(sum(float(np.sum(g * g)) for g in grads)))
     scale = min(1.0, p.clip_norm / total) if p.clip_norm > 0 and total > 0 else 1.0
 
-    positive = norms[norms > 0]
-    span = len(positive) - 1
-    decay = float((positive[-1] / positive[0]) ** (1.0 / span)) if span > 0 else 1.0
+    far = int(np.flatnonzero(norms > 0)[-1])  # the farthest distance with a non-zero gradient
+    decay = float((norms[far] / norms[0]) ** (1.0 / far)) if far > 0 else 1.0
     return Result(
         cell=p.cell, nonlinearity=p.nonlinearity, seq_len=T, hidden_size=H,
         spectral_radius=round(rho, 6), sigma_max=None if sigma_max is None else round(sigma_max, 6),
