@@ -4,7 +4,7 @@ The model: ``nn.CharLM`` (one-hot characters -> tanh ``nn.RNN``, H = 32 ->
 ``nn.Linear`` to the next character's scores), trained by ``trained_weights``
 at first use on the shipped Tiny Shakespeare: 600 Adam steps (lr 0.02,
 gradients clipped to norm 1) on 32 random 32-character windows each, seed 0,
-about a second. The weights are memoised for the life of the process
+a second or two. The weights are memoised for the life of the process
 (``warm_up()`` trains them ahead); every ``run`` builds its own copy, so
 concurrent requests never share a layer's cache.
 

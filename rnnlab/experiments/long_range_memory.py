@@ -7,8 +7,9 @@ estimated here from the generator itself. To beat it, a model must carry a
 marked value across up to T steps.
 
 Both models read x (B, T, 2) and put ``nn.Linear`` (H -> 1) on the last hidden
-state: a tanh ``nn.RNN`` and an ``nn.LSTM`` (forget-gate bias initialised to
-1, a common practice), H units each. They train side by side, one Adam step
+state: a tanh ``nn.RNN`` and an ``nn.LSTM`` (its ``bias_ih`` forget-gate part
+set to 1 at the start, a common practice, so the gates begin mostly open),
+H units each. They train side by side, one Adam step
 each (lr 0.01, gradient norm clipped to 1, batches of 32 fresh sequences) per
 training step, on the same batches. Every few steps (fewer for longer
 sequences, so that reports arrive several times a second) ``progress``
