@@ -18,6 +18,12 @@ in the i, f, o, g order.
 As in rnn.py: every step's input projection in one call before the loop, one
 matrix product per step for all four gates, and after the backward recurrence
 one GEMM for all weight gradients.
+
+Gate surgery, for the lesson: ``lstm_forward(..., gate_override={"f": (0.0, 12)})``
+sets the forget gate to 0 at every step t >= 12, after its sigmoid and before it
+is used; any of the sigmoid gates i, f, o may be clamped to a value in [0, 1].
+A clamped gate is a constant, so ``lstm_backward`` sends no gradient into its
+pre-activation (nor the weights behind it) at those steps.
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ import numpy as np
 
 from rnnlab.nn.rnn import (carry, input_grad, input_projection, sigmoid_, to_batch_first, to_columns,
                           weight_grads)
+
+
+CLAMPABLE = {"i": 0, "f": 1, "o": 2}  # the sigmoid gates and their blocks in the i, f, o, g order
 
 
 @lru_cache(maxsize=64)
@@ -51,6 +60,7 @@ class LSTMStepCache:
     tanh_c: np.ndarray  # (H, B) tanh(c_t)
     h: np.ndarray  # (H, B) h_t
     W_hh: np.ndarray  # (4H, H) rows in i, f, o, g order
+    clamped: tuple[int, ...] = ()  # gate blocks (0 i, 1 f, 2 o) set to a constant at this step
 
 
 @dataclass(slots=True)
@@ -63,14 +73,18 @@ class LSTMStepGrads:
     dc: np.ndarray  # (H, B) the total dL/dc_t
 
 
-def lstm_step_forward(xw_t, h_prev, c_prev, W_hh, *, ifog=None, c=None, tanh_c=None, h=None):
+def lstm_step_forward(xw_t, h_prev, c_prev, W_hh, *, clamp=None, ifog=None, c=None, tanh_c=None,
+                      h=None):
     """One step. xw_t (4H, B) = W_ih x_t + b_ih + b_hh (i, f, o, g); h_prev, c_prev (H, B);
-    W_hh (4H, H) (i, f, o, g). ifog (4H, B), c, tanh_c, h (H, B): optional preallocated
-    C-contiguous outputs. Returns (h_t, c_t, cache)."""
+    W_hh (4H, H) (i, f, o, g). clamp: optional {block: value} (blocks 0 i, 1 f, 2 o): that
+    gate is set to value after its sigmoid (gate surgery). ifog (4H, B), c, tanh_c, h (H, B):
+    optional preallocated C-contiguous outputs. Returns (h_t, c_t, cache)."""
     H = h_prev.shape[0]
     ifog = np.dot(W_hh, h_prev, out=ifog)  # W_hh h_{t-1} for all four gates in one product
     ifog += xw_t  # a_t
     sigmoid_(ifog[: 3 * H])  # i, f, o = sigmoid(a_i, a_f, a_o)
+    for block, value in (clamp or {}).items():
+        ifog[block * H : (block + 1) * H] = value  # surgery: the gate is a constant
     i, f, o, g = ifog[:H], ifog[H : 2 * H], ifog[2 * H : 3 * H], ifog[3 * H :]
     np.tanh(g, out=g)  # g = tanh(a_g)
     c = np.multiply(f, c_prev, out=c)  # c_t = f * c_{t-1} ...
@@ -78,7 +92,7 @@ def lstm_step_forward(xw_t, h_prev, c_prev, W_hh, *, ifog=None, c=None, tanh_c=N
     c += tanh_c  # ... + i * g
     np.tanh(c, out=tanh_c)
     h = np.multiply(o, tanh_c, out=h)  # h_t = o * tanh(c_t)
-    return h, c, LSTMStepCache(c_prev, ifog, tanh_c, h, W_hh)
+    return h, c, LSTMStepCache(c_prev, ifog, tanh_c, h, W_hh, tuple(clamp or ()))
 
 
 def lstm_step_backward(dh, dc_next, cache: LSTMStepCache, *, da=None, dc=None, dh_prev=None,
@@ -105,6 +119,8 @@ def lstm_step_backward(dh, dc_next, cache: LSTMStepCache, *, da=None, dc=None, d
     np.subtract(ifog[: 3 * H], work[: 3 * H], out=work[: 3 * H])  # sigmoid' = s - s^2
     np.subtract(1, work[3 * H :], out=work[3 * H :])  # tanh' = 1 - g^2
     da *= work  # backprop through the activations: dL/da_t
+    for block in cache.clamped:
+        da[block * H : (block + 1) * H] = 0  # a clamped gate does not depend on a_t
     dh_prev = np.dot(cache.W_hh.T, da, out=dh_prev)  # backprop through W_hh h_{t-1}
     return LSTMStepGrads(da, dh_prev, dc_prev, dc)
 
@@ -123,6 +139,7 @@ class LSTMCache:
     tanh_c: np.ndarray  # (T, H, B)
     W_ih: np.ndarray  # (4H, I) rows i, f, o, g
     W_hh: np.ndarray  # (4H, H) rows i, f, o, g
+    clamp_from: tuple[tuple[int, float, int], ...] = ()  # (block, value, first step) per clamped gate
 
 
 @dataclass(slots=True)
@@ -140,9 +157,12 @@ class LSTMGrads:
     dc: np.ndarray  # (B, T, H) total dL/dc_t: through h_t plus through c_{t+1}
 
 
-def lstm_forward(x, h0, c0, W_ih, W_hh, b_ih, b_hh):
+def lstm_forward(x, h0, c0, W_ih, W_hh, b_ih, b_hh, gate_override=None):
     """x (B, T, I), h0, c0 (B, H), W_ih (4H, I), W_hh (4H, H), b_ih, b_hh (4H,), torch's
-    gate order. Returns (out (B, T, H), hT (B, H), cT (B, H), cache)."""
+    gate order. gate_override: optional {gate: (value, from_step)}, gate "i", "f" or "o",
+    value in [0, 1]: that gate is clamped to value at every step t >= from_step.
+    Returns (out (B, T, H), hT (B, H), cT (B, H), cache)."""
+    clamp_from = _clamps(gate_override)
     B, T, _ = x.shape
     H = W_hh.shape[1]
     order = ifog_order(H)
@@ -153,10 +173,30 @@ def lstm_forward(x, h0, c0, W_ih, W_hh, b_ih, b_hh):
     hs[0], cs[0] = h0.T, c0.T
     ifog = np.empty((T, 4 * H, B), dtype=x.dtype)
     tanh_c = np.empty((T, H, B), dtype=x.dtype)
-    for xw_t, h_prev, c_prev, ifog_t, tanh_c_t, c, h in zip(xw, hs, cs, ifog, tanh_c, cs[1:], hs[1:]):
-        lstm_step_forward(xw_t, h_prev, c_prev, W_hh, ifog=ifog_t, c=c, tanh_c=tanh_c_t, h=h)
-    cache = LSTMCache(x_cols, hs, cs, ifog, tanh_c, W_ih, W_hh)
+    steps = zip(xw, hs, cs, ifog, tanh_c, cs[1:], hs[1:])
+    for t, (xw_t, h_prev, c_prev, ifog_t, tanh_c_t, c, h) in enumerate(steps):
+        clamp = {b: v for b, v, t0 in clamp_from if t >= t0} if clamp_from else None
+        lstm_step_forward(xw_t, h_prev, c_prev, W_hh, clamp=clamp, ifog=ifog_t, c=c, tanh_c=tanh_c_t, h=h)
+    cache = LSTMCache(x_cols, hs, cs, ifog, tanh_c, W_ih, W_hh, clamp_from)
     return to_batch_first(hs[1:]), hs[T].T.copy(), cs[T].T.copy(), cache
+
+
+def _clamps(gate_override) -> tuple[tuple[int, float, int], ...]:
+    """{gate: (value, from_step)} -> ((block, value, from_step), ...); ValueError on anything else."""
+    clamp_from = []
+    for gate, spec in dict(gate_override or {}).items():
+        if gate not in CLAMPABLE:
+            raise ValueError(f"gate_override: expected gates among 'i', 'f', 'o', got {gate!r}")
+        try:
+            value, t0 = spec
+        except (TypeError, ValueError):
+            raise ValueError(f"gate_override[{gate!r}]: expected (value, from_step), got {spec!r}") from None
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not 0 <= value <= 1:
+            raise ValueError(f"gate_override[{gate!r}]: expected a value in [0, 1], got {value!r}")
+        if isinstance(t0, bool) or not isinstance(t0, (int, np.integer)) or t0 < 0:
+            raise ValueError(f"gate_override[{gate!r}]: expected from_step an integer >= 0, got {t0!r}")
+        clamp_from.append((CLAMPABLE[gate], float(value), int(t0)))
+    return tuple(clamp_from)
 
 
 def lstm_backward(dout, dhT, dcT, cache: LSTMCache) -> LSTMGrads:
@@ -170,9 +210,10 @@ def lstm_backward(dout, dhT, dcT, cache: LSTMCache) -> LSTMGrads:
     dc = np.empty((T, H, B), dtype=hs.dtype)
     work = np.empty((4 * H, B), dtype=hs.dtype)
     backwards = zip(dh[::-1], hs[:0:-1], cs[-2::-1], ifog[::-1], tanh_c[::-1], da[::-1], dc[::-1])
-    for dh_t, h, c_prev, ifog_t, tanh_c_t, da_t, dc_t in backwards:  # t = T-1, ..., 0
+    for k, (dh_t, h, c_prev, ifog_t, tanh_c_t, da_t, dc_t) in enumerate(backwards):  # t = T-1-k
         dh_t += dh_carry  # dh[t] is now the total dL/dh_t
-        lstm_step_backward(dh_t, dc_carry, LSTMStepCache(c_prev, ifog_t, tanh_c_t, h, W_hh),
+        clamped = tuple(b for b, _, t0 in cache.clamp_from if T - 1 - k >= t0)
+        lstm_step_backward(dh_t, dc_carry, LSTMStepCache(c_prev, ifog_t, tanh_c_t, h, W_hh, clamped),
                            da=da_t, dc=dc_t, dh_prev=dh_carry, dc_prev=dc_carry, work=work)
     dW_ih, dW_hh, db, da2 = weight_grads(da, cache.x, hs)
     order = ifog_order(H)  # back to torch's i, f, g, o
