@@ -75,7 +75,7 @@ def time_limit_s(module: ModuleType, overrides: Mapping[str, float], default: fl
 
 def contract_problems(module: ModuleType) -> list[str]:
     """Everything in ``module`` that breaks the contract of :mod:`rnnlab.experiments.base` (empty if none)."""
-    name = getattr(module, "ID", module.__name__)
+    name = getattr(module, "ID", None) or getattr(module, "__name__", "an experiment")
     problems = [f"{name}: no {attr}" for attr in REQUIRED if not hasattr(module, attr)]
     if problems:
         return problems

@@ -25,24 +25,31 @@ from rnnlab.experiments.runner import payload
 log = logging.getLogger(__name__)
 
 MESSAGE_LIMIT = 300  # characters of an unexpected error shown to the learner
+CHART_SHARE = 0.2  # at most this share of a job's time goes into building progress charts
 
 
 class Reporter:
-    """The ``progress(partial, fraction)`` callback a job's ``run`` receives."""
+    """The ``progress(partial, fraction)`` callback a job's ``run`` receives.
+
+    It raises ``Cancelled`` once the cancel event is set, and sends a progress
+    message at most every ``interval_s`` -- less often when the experiment's
+    chart is slow to build, so that training keeps most of the time.
+    """
 
     def __init__(self, module, queue, cancel, interval_s: float):
         self.module, self.queue, self.cancel, self.interval_s = module, queue, cancel, interval_s
-        self.last_sent = float("-inf")
+        self.next_at = float("-inf")
 
     def __call__(self, partial, fraction: float) -> None:
         if self.cancel.is_set():
             raise Cancelled("the job was stopped")
-        now = time.monotonic()
-        if now - self.last_sent < self.interval_s:
+        start = time.monotonic()
+        if start < self.next_at:
             return
-        self.last_sent = now
         data = {"fraction": min(max(float(fraction), 0.0), 1.0), **payload(self.module, partial, validate=False)}
         self.queue.put(("progress", data))
+        cost = time.monotonic() - start
+        self.next_at = start + max(self.interval_s, cost / CHART_SHARE)
 
 
 def one_blas_thread() -> None:

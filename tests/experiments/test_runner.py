@@ -1,0 +1,67 @@
+"""``rnnlab.experiments.runner``: contract checks, time limits, JSON-safe payloads."""
+
+import math
+from types import SimpleNamespace
+
+from pydantic import BaseModel, Field
+
+from rnnlab.experiments import runner
+
+
+class Params(BaseModel):
+    n: int = Field(3, ge=1)
+
+
+class Result(BaseModel):
+    values: list[float]
+
+
+class Spec:
+    def __init__(self, values):
+        self.values = values
+
+    def to_dict(self, validate=True):
+        return {"data": {"values": [{"y": v} for v in self.values]}}
+
+
+def module(**changes):
+    attrs = dict(ID="fake", TITLE="Fake", STEP=4, KIND="quick", Params=Params, Result=Result,
+                 run=lambda p, progress=None: Result(values=[1.0] * p.n), chart=lambda r: Spec(r.values))
+    attrs.update(changes)
+    return SimpleNamespace(**attrs)
+
+
+def test_a_complete_module_has_no_contract_problems():
+    assert runner.contract_problems(module()) == []
+
+
+def test_contract_problems_name_what_is_missing_or_wrong():
+    assert runner.contract_problems(SimpleNamespace(ID="x")) == [
+        f"x: no {attr}" for attr in runner.REQUIRED if attr != "ID"
+    ]
+    problems = runner.contract_problems(module(KIND="slow", STEP=9, Result=dict))
+    assert any("KIND" in p for p in problems) and any("STEP" in p for p in problems)
+    assert any("Result must be a pydantic model" in p for p in problems)
+
+
+def test_params_without_workable_defaults_are_a_contract_problem():
+    class NoDefault(BaseModel):
+        n: int
+
+    assert "defaults" in runner.contract_problems(module(Params=NoDefault))[0]
+
+
+def test_time_limit_prefers_settings_then_module_then_default():
+    assert runner.time_limit_s(module(), {}, 120.0) == 120.0
+    assert runner.time_limit_s(module(TIME_LIMIT_S=30), {}, 120.0) == 30.0
+    assert runner.time_limit_s(module(TIME_LIMIT_S=30), {"fake": 5}, 120.0) == 5.0
+
+
+def test_payload_turns_nan_and_infinity_into_null():
+    data = runner.payload(module(), Result(values=[1.0, math.nan, -math.inf]))
+    assert data["result"]["values"] == [1.0, None, None]
+    assert data["spec"]["data"]["values"] == [{"y": 1.0}, {"y": None}, {"y": None}]
+
+
+def test_evaluate_runs_and_charts():
+    assert runner.evaluate(module(), Params(n=2))["result"] == {"values": [1.0, 1.0]}
