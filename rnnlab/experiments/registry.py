@@ -10,7 +10,7 @@ from types import ModuleType
 
 from rnnlab.experiments import bptt, hidden_state, long_range_memory, order_matters, vanishing_gradients
 from rnnlab.experiments import char_lm, seq2seq
-from rnnlab.experiments import cell_race, lstm_gates
+from rnnlab.experiments import cell_race, gru_gates, lstm_gates
 
 MODULES: list[ModuleType] = [
     order_matters,
@@ -19,6 +19,7 @@ MODULES: list[ModuleType] = [
     vanishing_gradients,
     long_range_memory,
     lstm_gates,
+    gru_gates,
     cell_race,
     seq2seq,
     char_lm,
