@@ -31,6 +31,17 @@ def test_moving_a_vanishing_gradients_control_redraws_the_chart(page, lesson, co
     assert console_errors == []
 
 
+def test_charts_follow_the_colour_scheme_when_it_changes(page, lesson):
+    step = next(s for s in lesson.steps if "vanishing-gradients" in s.experiments)
+    page.emulate_media(color_scheme="light")
+    page.goto(f"/steps/{step.number}")
+    label = page.locator('.experiment[data-experiment="vanishing-gradients"] .experiment-chart svg .role-axis-label text').first
+    expect(label).to_be_visible(timeout=20_000)
+    light = label.get_attribute("fill")
+    page.emulate_media(color_scheme="dark")
+    expect(page.locator('.experiment[data-experiment="vanishing-gradients"] .experiment-chart svg .role-axis-label text').first).not_to_have_attribute("fill", light)
+
+
 def test_an_experiment_that_is_not_built_yet_shows_a_calm_placeholder(page, lesson, live_server):
     registered = {e["id"] for e in page.request.get(f"{live_server}/api/experiments").json()}
     missing = [(s.number, e) for s in lesson.steps for e in s.experiments if e not in registered]
