@@ -212,7 +212,7 @@ class DecodeRequest(BaseModel):
 class Decoding(BaseModel):
     model: str
     output: str  # the decoded text, up to EOS
-    steps: list[str]  # the character emitted at each step ("⏹" for EOS)
+    steps: list[str]  # the character emitted at each step ("end" for EOS)
     probability: list[float]  # the model's probability of each emitted character
     runner_up: list[str]  # the second most likely character at each step
     attention: list[list[float]] | None  # (T', S): weight on each source character at each step
@@ -225,7 +225,7 @@ class DecodeResult(BaseModel):
 
 
 def _symbol(i: int) -> str:
-    return "⏹" if i == dates.EOS_ID else dates.TGT_VOCAB.chars[i]
+    return "end" if i == dates.EOS_ID else dates.TGT_VOCAB.chars[i]
 
 
 def decode(request: DecodeRequest) -> DecodeResult:

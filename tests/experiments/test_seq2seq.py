@@ -35,7 +35,7 @@ def test_decoding_a_typed_date_with_the_trained_weights(trained):
     result = s2s.decode(request)
     assert result.source == list("Sunday, 14 March 2021")
     att = next(d for d in result.decodings if d.model == "with attention")
-    assert att.output == "2021-03-14" and att.steps[-1] == "⏹" and len(att.steps) == 11
+    assert att.output == "2021-03-14" and att.steps[-1] == "end" and len(att.steps) == 11
     weights = np.array(att.attention)  # (T', S)
     assert weights.shape == (11, 21) and np.allclose(weights.sum(axis=1), 1, atol=1e-3)
     assert all(0 < p <= 1 for p in att.probability) and len(att.runner_up) == 11

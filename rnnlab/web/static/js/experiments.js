@@ -124,6 +124,7 @@ function mountJob(root, experiment) {
       const data = JSON.parse(event.data);
       if (data.spec) parts.redraw(data.spec);
       finish("Done.");
+      root.dispatchEvent(new CustomEvent("experiment-result", { bubbles: true, detail: data }));
     });
     source.addEventListener("cancelled", () => finish("Cancelled."));
     source.addEventListener("error", (event) => {

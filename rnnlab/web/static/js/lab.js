@@ -1,3 +1,272 @@
-import { initExperiments } from "./experiments.js";
+// The lab page: train a character language model on Shakespeare or the
+// learner's text. Controls come from char-lm's params_schema (the shared
+// widget's buildControls); the text, a saved model to continue from, the live
+// chart, samples, the unit-tinted text and the download are this page's own.
+// Trained weights live in the page (from the job's final result) and travel
+// back to /api/lab/* to sample or to become an .npz file.
 
-initExperiments(document.getElementById("main"));
+import { ApiError, deleteJSON, getJSON, postJSON } from "./api.js";
+import { drawChart } from "./charts.js";
+import { buildControls } from "./controls.js";
+import { el } from "./dom.js";
+
+const OWN = new Set(["text", "init", "vocab"]); // params this page sets itself
+const $ = (id) => document.getElementById(id);
+const lab = $("lab");
+const state = { text: null, init: null, model: null, job: null, events: null, view: null };
+
+function say(node, message, isError = false) {
+  node.textContent = message;
+  node.classList.toggle("error", isError);
+}
+
+async function postRaw(url, body, type) {
+  let response;
+  try {
+    response = await fetch(url, { method: "POST", body, headers: { "Content-Type": type, Accept: "application/json" } });
+  } catch {
+    throw new ApiError("Could not reach the rnnlab server. Is it still running?", 0);
+  }
+  if (response.ok) return response;
+  let detail = `The server answered ${response.status}.`;
+  try { detail = (await response.json()).detail || detail; } catch { /* not JSON */ }
+  throw new ApiError(typeof detail === "string" ? detail : JSON.stringify(detail), response.status);
+}
+
+// -- 1. the text -------------------------------------------------------------
+
+const useOwn = () => document.querySelector('input[name="lab-source"]:checked').value === "own";
+
+async function takeText(body, type, what) {
+  const status = $("lab-text-status");
+  say(status, `Checking ${what}…`);
+  try {
+    const checked = await (await postRaw("/api/lab/texts", body, type)).json();
+    state.text = checked.text;
+    say(status, `Using ${what}: ${checked.chars.toLocaleString()} characters, ${checked.vocab_size} distinct.`);
+  } catch (err) {
+    say(status, err.message, true);
+  }
+}
+
+function bindText() {
+  for (const radio of document.querySelectorAll('input[name="lab-source"]')) {
+    radio.addEventListener("change", () => { $("lab-own").hidden = !useOwn(); });
+  }
+  $("lab-use-paste").addEventListener("click", () => takeText($("lab-paste").value, "text/plain; charset=utf-8", "the pasted text"));
+  $("lab-file").addEventListener("change", (event) => {
+    const file = event.target.files[0];
+    if (file) takeText(file, file.type || "application/octet-stream", file.name);
+    event.target.value = "";
+  });
+}
+
+// -- 2. the model --------------------------------------------------------------
+
+function bindModelFile() {
+  const status = $("lab-model-status");
+  $("lab-npz").addEventListener("change", async (event) => {
+    const file = event.target.files[0];
+    event.target.value = "";
+    if (!file) return;
+    say(status, `Reading ${file.name}…`);
+    try {
+      const loaded = await (await postRaw("/api/lab/char-lm/models", file, "application/octet-stream")).json();
+      state.init = loaded;
+      state.model = { weights: loaded.weights, vocab: loaded.vocab };
+      $("lab-forget").hidden = false;
+      $("lab-resample").disabled = false;
+      say(status, `Loaded ${loaded.cell.toUpperCase()} with ${loaded.hidden_size} hidden units: training continues from it (its cell and size replace the controls above). Sample from it below.`);
+    } catch (err) {
+      say(status, err.message, true);
+    }
+  });
+  $("lab-forget").addEventListener("click", () => {
+    state.init = null;
+    $("lab-forget").hidden = true;
+    say(status, "Training starts from fresh random weights.");
+  });
+}
+
+// -- 3. training -----------------------------------------------------------------
+
+function makeDrawer(chart) {
+  let latest = null;
+  let busy = false;
+  return async (spec) => {
+    latest = spec;
+    if (busy) return;
+    busy = true;
+    try {
+      while (latest) { const next = latest; latest = null; await drawChart(chart, next); }
+    } catch (err) {
+      say($("lab-status"), `The chart could not be drawn: ${err.message}`, true);
+    } finally { busy = false; }
+  };
+}
+
+function showBaselines(result) {
+  const table = $("lab-baselines");
+  const rows = Object.entries(result.baselines).map(([name, value]) => el("tr", {}, el("th", { scope: "row" }, `${name} baseline`), el("td", {}, value.toFixed(3))));
+  rows.push(el("tr", { class: "model" }, el("th", { scope: "row" }, `your ${result.cell.toUpperCase()}, step ${result.steps_done}`), el("td", {}, result.val_loss.at(-1).toFixed(3))));
+  table.tBodies[0].replaceChildren(...rows);
+  table.hidden = false;
+}
+
+function show(data, redraw) {
+  const r = data.result;
+  if (data.spec) redraw(data.spec);
+  showBaselines(r);
+  const sample = r.samples.at(-1);
+  if (sample) {
+    $("lab-sample").textContent = sample.text;
+    $("lab-sample-step").textContent = `Sample at step ${sample.step}, temperature ${r.temperature}:`;
+  }
+  if (r.activations.length) showUnits({ text: r.passage, activations: r.activations, label: "a passage of validation text" });
+}
+
+function stopped(message, isError = false) {
+  if (state.events) state.events.close();
+  state.events = null;
+  state.job = null;
+  $("lab-train").disabled = false;
+  $("lab-cancel").hidden = true;
+  $("lab-progress").hidden = true;
+  say($("lab-status"), message, isError);
+}
+
+function bindTraining(controls) {
+  const redraw = makeDrawer($("lab-chart"));
+  $("lab-train").addEventListener("click", async () => {
+    if (useOwn() && !state.text) { say($("lab-status"), "Paste or upload your text first (or choose Tiny Shakespeare).", true); return; }
+    const params = { ...controls.values(), text: useOwn() ? state.text : null };
+    if (state.init) Object.assign(params, { init: state.init.weights, vocab: state.init.vocab });
+    $("lab-train").disabled = true;
+    say($("lab-status"), "Starting… (counting n-grams first)");
+    try {
+      state.job = (await postJSON("/api/lab/char-lm/jobs", { params })).id;
+    } catch (err) { stopped(err.message, true); return; }
+    $("lab-cancel").hidden = false;
+    $("lab-progress").hidden = false;
+    const events = new EventSource(`/api/jobs/${encodeURIComponent(state.job)}/events`);
+    state.events = events;
+    events.addEventListener("progress", (event) => {
+      const data = JSON.parse(event.data);
+      $("lab-progress").value = data.fraction ?? 0;
+      say($("lab-status"), `Training… step ${data.result.steps_done} of ${data.result.steps}`);
+      show(data, redraw);
+    });
+    events.addEventListener("result", (event) => {
+      const data = JSON.parse(event.data);
+      show(data, redraw);
+      state.model = { weights: data.result.weights, vocab: data.result.vocab };
+      $("lab-download").disabled = false;
+      $("lab-resample").disabled = false;
+      stopped(`Done: validation loss ${data.result.val_loss.at(-1).toFixed(3)} nats per character.`);
+    });
+    events.addEventListener("cancelled", () => stopped("Cancelled. The chart shows how far it got."));
+    events.addEventListener("error", (event) => stopped(event.data ? JSON.parse(event.data).message : "Lost the connection to the training job.", true));
+  });
+  $("lab-cancel").addEventListener("click", async () => {
+    if (!state.job) return;
+    try { await deleteJSON(`/api/jobs/${encodeURIComponent(state.job)}`); } catch (err) { say($("lab-status"), err.message, true); }
+  });
+}
+
+// -- 4. samples and the download -----------------------------------------------------------
+
+function bindModelActions(controls) {
+  $("lab-resample").addEventListener("click", async () => {
+    if (!state.model) return;
+    const { temperature } = controls.values();
+    try {
+      const drawn = await postJSON("/api/lab/char-lm/sample", { ...state.model, temperature, seed: Math.floor(Math.random() * 1e6), length: 400 });
+      $("lab-sample").textContent = drawn.text;
+      $("lab-sample-step").textContent = `A fresh sample at temperature ${temperature}:`;
+      showUnits({ text: drawn.text, activations: drawn.activations, label: "this sample" });
+    } catch (err) { say($("lab-status"), err.message, true); }
+  });
+  $("lab-download").addEventListener("click", async () => {
+    if (!state.model) return;
+    try {
+      const blob = await (await postRaw("/api/lab/char-lm/npz", JSON.stringify(state.model), "application/json")).blob();
+      const link = el("a", { href: URL.createObjectURL(blob), download: "char-lm.npz" });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    } catch (err) { say($("lab-status"), err.message, true); }
+  });
+}
+
+// -- 5. one unit over the text ----------------------------------------------------------------
+
+function unitValues(b64) {
+  const bytes = atob(b64);
+  const values = new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) {
+    const v = bytes.charCodeAt(i);
+    values[i] = (v > 127 ? v - 256 : v) / 127;
+  }
+  return values;
+}
+
+function renderUnit() {
+  const view = state.view;
+  const slider = $("lab-unit");
+  const u = Number(slider.value);
+  $("lab-unit-value").textContent = String(u);
+  slider.setAttribute("aria-valuetext", `unit ${u} of ${view.activations.length}`);
+  const values = unitValues(view.activations[u]);
+  const spans = [...view.text].map((ch, i) => {
+    const v = values[i] ?? 0;
+    const colour = v >= 0 ? "230 159 0" : "86 180 233";
+    return el("span", { style: `background: rgb(${colour} / ${(0.85 * Math.abs(v)).toFixed(2)})`, title: `${JSON.stringify(ch)}: ${v.toFixed(2)}` }, ch);
+  });
+  $("lab-units").replaceChildren(...spans);
+  $("lab-units").setAttribute("aria-label", `${view.label}, tinted by hidden unit ${u}`);
+}
+
+function showUnits(view) {
+  const first = !state.view;
+  state.view = view;
+  const slider = $("lab-unit");
+  slider.max = String(view.activations.length - 1);
+  slider.disabled = false;
+  if (first || Number(slider.value) >= view.activations.length) slider.value = "0";
+  renderUnit();
+}
+
+function bindUnits() {
+  const slider = $("lab-unit");
+  slider.addEventListener("input", () => state.view && renderUnit());
+  const step = (delta) => {
+    if (!state.view) return;
+    const n = state.view.activations.length;
+    slider.value = String((Number(slider.value) + delta + n) % n);
+    renderUnit();
+  };
+  $("lab-unit-prev").addEventListener("click", () => step(-1));
+  $("lab-unit-next").addEventListener("click", () => step(1));
+}
+
+async function init() {
+  let experiment;
+  try {
+    experiment = (await getJSON("/api/experiments")).find((e) => e.id === lab.dataset.experiment);
+  } catch (err) {
+    say($("lab-status"), `The lab is unavailable: ${err.message}`, true);
+    return;
+  }
+  const schema = experiment.params_schema;
+  const shown = Object.fromEntries(Object.entries(schema.properties).filter(([name]) => !OWN.has(name)));
+  const controls = buildControls({ ...schema, properties: shown }, () => {});
+  $("lab-controls").replaceChildren(controls.element);
+  bindText();
+  bindModelFile();
+  bindTraining(controls);
+  bindModelActions(controls);
+  bindUnits();
+}
+
+init();

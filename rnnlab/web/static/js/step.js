@@ -7,6 +7,7 @@ import { initChecks } from "./checks.js";
 import { initExperiments } from "./experiments.js";
 import { bindStepKeys } from "./keys.js";
 import { renderMath, wrapTables } from "./prose.js";
+import "./seq2seq_decode.js";
 
 const page = document.querySelector("[data-step]");
 const body = document.getElementById("step-body");
