@@ -6,8 +6,9 @@ are marked, one in each half, and the target is their sum
 estimated here from the generator itself. To beat it, a model must carry a
 marked value across up to T steps.
 
-Both models read x (B, T, 2) and put ``nn.Linear`` (H -> 1) on the last hidden
-state: a tanh ``nn.RNN`` and an ``nn.LSTM`` (its ``bias_ih`` forget-gate part
+Both models are ``nn.SequenceClassifier``s with one output: they read
+x (B, T, 2) and put ``nn.Linear`` (H -> 1) on the last hidden state, one with a
+tanh ``nn.RNN`` inside, one with an ``nn.LSTM`` (its ``bias_ih`` forget-gate part
 set to 1 at the start, a common practice, so the gates begin mostly open),
 H units each. They train side by side, one Adam step
 each (lr 0.01, gradient norm clipped to 1, batches of 32 fresh sequences) per
@@ -67,29 +68,12 @@ class Result(BaseModel):
     lstm_eval: float | None
 
 
-class Regressor(nn.Module):
-    """x (B, T, 2) -> recurrent layer -> h_T (B, H) -> Linear -> (B, 1)."""
-
-    def __init__(self, cell: str, hidden_size: int, seed: int):
-        super().__init__()
-        H = hidden_size
-        if cell == "lstm":
-            self.rnn = nn.LSTM(2, H, seed=seed)
-            self.rnn.params["bias_ih_l0"][H:2 * H] = 1.0  # forget gate starts mostly open
-        else:
-            self.rnn = nn.RNN(2, H, nonlinearity="tanh", seed=seed)
-        self.head = nn.Linear(H, 1, seed=seed + 1)
-        self.children = {"rnn": self.rnn, "head": self.head}
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        out, _ = self.rnn.forward(x)  # (B, T, H)
-        self._shape = out.shape
-        return self.head.forward(out[:, -1])  # (B, 1)
-
-    def backward(self, dpred: np.ndarray) -> None:
-        dout = np.zeros(self._shape, dtype=np.float32)  # (B, T, H): only h_T feeds the loss
-        dout[:, -1] = self.head.backward(dpred)
-        self.rnn.backward(dout)
+def regressor(cell: str, hidden_size: int, seed: int) -> nn.SequenceClassifier:
+    """x (B, T, 2) -> tanh RNN or LSTM -> h_T (B, H) -> Linear -> (B, 1)."""
+    model = nn.SequenceClassifier(cell, 2, hidden_size, 1, seed=seed)
+    if cell == "lstm":
+        model.rnn.params["bias_ih_l0"][hidden_size:2 * hidden_size] = 1.0  # forget gates start mostly open
+    return model
 
 
 def report_every(T: int) -> int:
@@ -97,7 +81,7 @@ def report_every(T: int) -> int:
     return int(min(200, max(5, 1200 // T)))
 
 
-def _step(model: Regressor, opt: nn.Adam, x: np.ndarray, y: np.ndarray, name: str) -> float:
+def _step(model: nn.SequenceClassifier, opt: nn.Adam, x: np.ndarray, y: np.ndarray, name: str) -> float:
     model.zero_grad()
     loss, dpred = nn.mse(model.forward(x), y)
     if not math.isfinite(loss):
@@ -111,7 +95,7 @@ def _step(model: Regressor, opt: nn.Adam, x: np.ndarray, y: np.ndarray, name: st
 def run(params: Params, progress=None) -> Result:
     p = params
     T = p.seq_len
-    rnn, lstm = Regressor("rnn", p.hidden_size, p.seed), Regressor("lstm", p.hidden_size, p.seed)
+    rnn, lstm = regressor("rnn", p.hidden_size, p.seed), regressor("lstm", p.hidden_size, p.seed)
     opts = [nn.Adam(m.params, m.grads, lr=LR) for m in (rnn, lstm)]
     baseline = adding_baseline_mse(np.random.default_rng([p.seed, 2]), T)
     rng = np.random.default_rng([p.seed, 1])

@@ -8,8 +8,8 @@ memoised for the life of the process; ``warm_up()`` trains them ahead):
   -> ``nn.Linear`` -> two softmaxes over the nouns (agent, patient). Any
   reordering of a sentence gives exactly the same counts, so exactly the same
   answer: it cannot tell "dog bites man" from "man bites dog".
-- RNN: one-hot words -> ``nn.RNN`` (tanh, H = 32) -> the last hidden state
-  -> ``nn.Linear`` -> the same two softmaxes.
+- RNN: ``nn.SequenceClassifier``: one-hot words -> tanh ``nn.RNN`` (H = 32)
+  -> the last hidden state -> ``nn.Linear`` -> the same two softmaxes.
 
 The trained weights are memoised; every ``run`` loads them into models of its
 own, so concurrent requests never share a layer's cache.
@@ -101,24 +101,14 @@ class BagOfWords(nn.Module):
         self.head.backward(dlogits)
 
 
-class SentenceRNN(nn.Module):
-    """one-hot words (B, T, V) -> RNN -> h_T (B, H) -> Linear -> logits (B, 2N)."""
+class SentenceRNN(nn.SequenceClassifier):
+    """one-hot words (B, T, V) -> tanh RNN -> h_T (B, H) -> Linear -> logits (B, 2N)."""
 
     def __init__(self, seed: int):
-        super().__init__()
-        self.rnn = nn.RNN(V, HIDDEN, seed=seed)
-        self.head = nn.Linear(HIDDEN, 2 * N, seed=seed + 1)
-        self.children = {"rnn": self.rnn, "head": self.head}
+        super().__init__("rnn", V, HIDDEN, 2 * N, seed=seed)
 
     def forward(self, ids: np.ndarray) -> np.ndarray:
-        out, _ = self.rnn.forward(_one_hot(ids))  # (B, T, H)
-        self._shape = out.shape
-        return self.head.forward(out[:, -1])  # (B, 2N)
-
-    def backward(self, dlogits: np.ndarray) -> None:
-        dout = np.zeros(self._shape, dtype=np.float32)  # (B, T, H)
-        dout[:, -1] = self.head.backward(dlogits)
-        self.rnn.backward(dout)
+        return super().forward(_one_hot(ids))  # (B, 2N)
 
 
 def _loss(logits, agent, patient):
