@@ -10,8 +10,9 @@ in a row under three loads, measured side by side in one run:
     idle        nothing else running
     2 jobs      two long-range-memory training jobs (defaults) started through
                 POST /api/jobs: each in its own worker process (the design)
-    2 threads   the same two trainings run in threads of the server process
-                (what the design avoids: per-step Python holds the GIL)
+    2 threads   the same two trainings, with the same progress reports, run in
+                threads of the server process (what the design avoids: per-step
+                Python holds the GIL)
 
 It prints p50 / p95 latency in ms, each load's p50 as a multiple of idle, and
 how many training steps per second the two trainings made together meanwhile.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
 import statistics
 import sys
 import tempfile
@@ -34,6 +36,7 @@ import uvicorn  # noqa: E402
 
 from rnnlab.cli import listen  # noqa: E402
 from rnnlab.experiments import Cancelled, long_range_memory  # noqa: E402
+from rnnlab.experiments.worker import Reporter  # noqa: E402
 from rnnlab.web.app import create_app  # noqa: E402
 from rnnlab.web.settings import Settings, sqlite_url  # noqa: E402
 
@@ -74,9 +77,10 @@ def with_threads(client: httpx.Client, n: int) -> tuple[list[float], float]:
     done = [0, 0]
 
     def loop(k: int) -> None:
+        report = Reporter(long_range_memory, queue.SimpleQueue(), stop, 0.25)  # charts built as a job's would be
+
         def progress(partial, fraction):
-            if stop.is_set():
-                raise Cancelled
+            report(partial, fraction)
             done[k] = partial.step[-1] if partial.step else 0
 
         try:

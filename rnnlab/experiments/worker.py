@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 MESSAGE_LIMIT = 300  # characters of an unexpected error shown to the learner
 CHART_SHARE = 0.2  # at most this share of a job's time goes into building progress charts
+WORKER_NICENESS = 10  # training yields the CPU to the server, which answers the page
 
 
 class Reporter:
@@ -64,6 +65,7 @@ def one_blas_thread() -> None:
 def main(module_name: str, params_json: str, queue, cancel, interval_s: float) -> None:
     """The worker process's entry point."""
     one_blas_thread()
+    os.nice(WORKER_NICENESS)  # the server (the learner's clicks) goes first when the cores are busy
     try:
         module = importlib.import_module(module_name)
         params = module.Params.model_validate_json(params_json)

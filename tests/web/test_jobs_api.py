@@ -123,6 +123,15 @@ def test_worker_process_uses_one_blas_thread_whatever_the_server_was_given(clien
     assert kind == "result" and data["result"]["values"] and set(data["result"]["values"]) == {1.0}
 
 
+def test_worker_process_runs_at_lower_priority_than_the_server(client):
+    import os
+
+    from rnnlab.experiments.worker import WORKER_NICENESS
+
+    kind, data = events(client, start(client, "fake-blas"))[-1]
+    assert kind == "result" and data["result"]["niceness"] == min(os.nice(0) + WORKER_NICENESS, 19)
+
+
 def test_finished_job_is_forgotten_after_the_keep_time(settings):
     from fastapi.testclient import TestClient
 

@@ -1,4 +1,6 @@
-"""A job that reports how many threads the BLAS under numpy may use in its worker process."""
+"""A job that reports its worker process: the BLAS threads numpy may use, and its niceness."""
+
+import os
 
 from pydantic import BaseModel
 
@@ -12,14 +14,16 @@ class Params(BaseModel):
 
 
 class Result(BaseModel):
-    values: list[float]
+    values: list[float]  # threads of each BLAS loaded
+    niceness: int
 
 
 def run(params: Params, progress=None) -> Result:
     import numpy  # noqa: F401 - loads the BLAS
     from threadpoolctl import threadpool_info
 
-    return Result(values=[float(pool["num_threads"]) for pool in threadpool_info() if pool["user_api"] == "blas"])
+    threads = [float(pool["num_threads"]) for pool in threadpool_info() if pool["user_api"] == "blas"]
+    return Result(values=threads, niceness=os.nice(0))
 
 
 def chart(result: Result):
