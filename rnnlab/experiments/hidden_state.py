@@ -5,8 +5,9 @@ The model: ``nn.CharLM`` (one-hot characters -> tanh ``nn.RNN``, H = 32 ->
 at first use on the shipped Tiny Shakespeare: 600 Adam steps (lr 0.02,
 gradients clipped to norm 1) on 32 random 32-character windows each, seed 0,
 a second or two. The weights are memoised for the life of the process
-(``warm_up()`` trains them ahead); every ``run`` builds its own copy, so
-concurrent requests never share a layer's cache.
+(``warm_up()`` trains them ahead); every ``run`` builds its own copy, in
+float64 (the pull of a character 200 steps back, ~1e-50, is below float32's
+range), so concurrent requests never share a layer's cache.
 
 For the learner's text (up to 200 characters of Shakespeare's alphabet):
 
@@ -113,10 +114,10 @@ def warm_up() -> None:
     trained_weights()
 
 
-def model() -> nn.CharLM:
-    """A fresh CharLM holding the trained weights."""
+def model(dtype=np.float32) -> nn.CharLM:
+    """A fresh CharLM holding the trained weights (trained in float32)."""
     state, _ = trained_weights()
-    m = nn.CharLM(len(vocab()), HIDDEN, cell="rnn", seed=SEED)
+    m = nn.CharLM(len(vocab()), HIDDEN, cell="rnn", dtype=dtype, seed=SEED)
     m.load_state_dict(state)
     return m
 
@@ -126,18 +127,18 @@ def memory(m: nn.CharLM, x: np.ndarray, t: int) -> np.ndarray:
     H = m.hidden_size
     xb = np.repeat(x[:, : t + 1], H, axis=0)  # (H, t+1, V): one copy per output unit
     m.rnn.forward(xb)
-    dout = np.zeros((H, t + 1, H), dtype=np.float32)
+    dout = np.zeros((H, t + 1, H), dtype=m.dtype)
     dout[np.arange(H), t, np.arange(H)] = 1.0  # copy b asks for ∂h_t[b]/∂·
     dx, _ = m.rnn.backward(dout)  # (H, t+1, V)
     return np.sqrt(np.sum(dx.astype(np.float64) ** 2, axis=(0, 2)))  # (t+1,)
 
 
 def run(params: Params, progress=None) -> Result:
-    m = model()
+    m = model(np.float64)  # float64: the memory of 200 characters back is ~1e-50, below float32's range
     ids = vocab().encode(params.text)
     T, V = len(ids), len(vocab())
     t = T - 1 if params.step == 0 else min(params.step, T) - 1  # 0-based
-    x = np.eye(V, dtype=np.float32)[ids][None]  # (1, T, V)
+    x = np.eye(V)[ids][None]  # (1, T, V)
     h, _ = m.rnn.forward(x)  # (1, T, H)
     h = np.array(h[0])  # (T, H)
     p = nn.softmax(m.linear.forward(h[t][None])[0].astype(np.float64))  # (V,)

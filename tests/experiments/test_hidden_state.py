@@ -3,6 +3,8 @@ import time
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from rnnlab.experiments import hidden_state as hs
@@ -36,6 +38,14 @@ def test_memory_fades_with_distance():
     assert len(mem) == r.step == 56
     assert mem[-1] > 1e3 * mem[0]
     assert np.mean(mem[-10:]) > 100 * np.mean(mem[:10])
+
+
+def test_memory_of_the_first_of_200_characters_is_tiny_but_not_zero():
+    from rnnlab.tasks.corpora import shakespeare
+
+    r = hs.run(hs.Params(text=shakespeare()[1000:1200]))
+    assert len(r.memory) == 200
+    assert 0 < r.memory[0] < 1e-20
 
 
 def test_hidden_state_grid_covers_every_character_and_unit():
@@ -92,3 +102,12 @@ def test_registered_under_its_id():
 
     assert registry.get(hs.ID) is hs
     assert runner.contract_problems(hs) == []
+
+
+@settings(max_examples=10, deadline=None)
+@given(text=st.text(alphabet="".join(hs.vocab().chars), min_size=2, max_size=200), step=st.integers(0, 200))
+def test_any_text_in_the_alphabet_gives_finite_json(text, step):
+    r = hs.run(hs.Params(text=text, step=step))
+    assert len(r.hidden) == len(text) and 1 <= r.step <= len(text) and len(r.memory) == r.step
+    assert np.all(np.isfinite(r.memory)) and np.all(np.array(r.memory) > 0)
+    json.loads(r.model_dump_json())

@@ -3,6 +3,8 @@ import time
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from rnnlab.experiments import vanishing_gradients as vg
@@ -123,3 +125,16 @@ def test_registered_under_its_id():
 
     assert registry.get(vg.ID) is vg
     assert runner.contract_problems(vg) == []
+
+
+@settings(max_examples=10, deadline=None)
+@given(cell=st.sampled_from(["rnn", "lstm", "gru"]), nonlinearity=st.sampled_from(["tanh", "relu", "linear"]),
+       rho=st.floats(0.1, 2.0), T=st.integers(2, 200), H=st.integers(4, 128), bias=st.floats(-3, 5),
+       clip=st.floats(0, 100), seed=st.integers(0, 1000))
+def test_any_valid_params_give_finite_json_and_a_chart(cell, nonlinearity, rho, T, H, bias, clip, seed):
+    r = _run(cell=cell, nonlinearity=nonlinearity, spectral_radius=rho, seq_len=T, hidden_size=H,
+             gate_bias=bias, clip_norm=clip, seed=seed)
+    values = r.grad_norm + (r.bound or []) + (r.clipped or []) + [r.decay_per_step, r.param_grad_norm]
+    assert all(np.isfinite(values)) and len(r.grad_norm) == T
+    json.loads(r.model_dump_json())
+    vg.chart(r).to_dict()
