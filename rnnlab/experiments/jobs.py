@@ -2,8 +2,9 @@
 
 Why processes: a small RNN's training loop is per-step Python that holds the
 GIL; run in a thread it would starve the server. Each job gets a process from
-the ``spawn`` context (one BLAS thread, see :mod:`rnnlab.experiments.worker`)
-and talks back over a queue. A watcher task on the event loop drains that
+the ``spawn`` context (one BLAS thread, a lower CPU priority than the server's,
+see :mod:`rnnlab.experiments.worker`) that can be killed outright, and talks
+back over a queue. A watcher task on the event loop drains that
 queue, enforces the time limit, and after a cancel gives the worker
 ``grace_s`` to stop before terminating it.
 
