@@ -1,7 +1,8 @@
 """Training jobs: each in its own worker process, watched from the server's event loop.
 
 Why processes: a small RNN's training loop is per-step Python that holds the
-GIL; run in a thread it would starve the server. Each job gets a process from
+GIL; in a thread it would compete with the server's requests for it, could not
+use a second core, and could not be stopped if it ignored a cancel. Each job gets a process from
 the ``spawn`` context (one BLAS thread, a lower CPU priority than the server's,
 see :mod:`rnnlab.experiments.worker`) that can be killed outright, and talks
 back over a queue. A watcher task on the event loop drains that
