@@ -3,13 +3,13 @@
 The worker imports the experiment module by name, runs it with a progress
 callback, and puts messages ``(kind, data)`` on the queue:
 
-    ("progress", {"fraction", "spec", "result"})   at most once per ``interval_s``
+    ("progress", {"fraction", "spec", "result"})   at most once per ``interval_s`` (see Reporter)
     ("result", {"spec", "result"})                  once, at the end
     ("error", {"message"})                          ``Diverged`` or any other failure
     ("cancelled", {})                               the cancel event was set
 
-This module imports nothing heavy at the top, so the BLAS thread count is set
-before numpy loads in the child.
+It runs with one BLAS thread (set before numpy loads: nothing heavy is imported
+at the top of this module) and at a lower CPU priority than the server.
 """
 
 from __future__ import annotations
