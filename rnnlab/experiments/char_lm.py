@@ -37,7 +37,7 @@ ID = "char-lm"
 TITLE = "Train a character language model"
 STEP = 0
 KIND = "job"
-TIME_LIMIT_S = 600.0
+TIME_LIMIT_S = 900.0
 
 MAX_TEXT_BYTES = 1024 * 1024  # the learner's text, UTF-8
 MIN_TEXT_CHARS = 1000  # enough for a 90/10 split with something in each part
@@ -74,7 +74,7 @@ class Params(BaseModel):
     hidden_size: int = Field(128, ge=16, le=256, title="Hidden size H", description="Number of hidden units.")
     seq_len: int = Field(64, ge=8, le=200, title="Sequence length",
                          description="Characters per training window: how far back backpropagation reaches.")
-    steps: int = Field(1500, ge=20, le=20000, title="Training steps", description=f"Batches of {BATCH} windows.")
+    steps: int = Field(1500, ge=20, le=6000, title="Training steps", description=f"Batches of {BATCH} windows.")
     learning_rate: float = Field(0.01, ge=0.0001, le=0.05, title="Learning rate", description="Adam's step size.")
     temperature: float = Field(0.8, ge=0.1, le=2.0, title="Sampling temperature",
                                description="Below 1: safer, more repetitive samples; above 1: wilder ones.")
