@@ -42,16 +42,24 @@ def test_charts_follow_the_colour_scheme_when_it_changes(page, lesson):
     expect(page.locator('.experiment[data-experiment="vanishing-gradients"] .experiment-chart svg .role-axis-label text').first).not_to_have_attribute("fill", light)
 
 
-def test_an_experiment_that_is_not_built_yet_shows_a_calm_placeholder(page, lesson, live_server):
-    registered = {e["id"] for e in page.request.get(f"{live_server}/api/experiments").json()}
-    missing = [(s.number, e) for s in lesson.steps for e in s.experiments if e not in registered]
-    if not missing:
-        pytest.skip("every experiment the lesson embeds is registered")
-    number, experiment = missing[0]
-    page.goto(f"/steps/{number}")
-    widget = page.locator(f'.experiment[data-experiment="{experiment}"]')
+def test_an_experiment_that_is_not_built_yet_shows_a_calm_placeholder(page, lesson, console_errors):
+    step = next(s for s in lesson.steps if s.experiments)
+    page.route("**/api/experiments", lambda route: route.fulfill(json=[]))  # as if none were registered yet
+    page.goto(f"/steps/{step.number}")
+    widget = page.locator(f'.experiment[data-experiment="{step.experiments[0]}"]')
     expect(widget).to_have_class(re.compile("coming-soon"))
     expect(widget).to_contain_text("still being built")
+    assert console_errors == []
+
+
+def test_an_experiment_error_is_shown_inline(page, lesson):
+    step = next(s for s in lesson.steps if "vanishing-gradients" in s.experiments)
+    page.route("**/api/experiments/vanishing-gradients",
+               lambda route: route.fulfill(status=422, json={"detail": "seq_len: must be ≤ 400 (got 401)"}))
+    page.goto(f"/steps/{step.number}")
+    status = page.locator('.experiment[data-experiment="vanishing-gradients"] .experiment-status')
+    expect(status).to_have_text("seq_len: must be ≤ 400 (got 401)")
+    expect(status).to_have_class(re.compile("error"))
 
 
 def job_experiment(page, lesson, live_server):
