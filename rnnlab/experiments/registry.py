@@ -10,7 +10,7 @@ from types import ModuleType
 
 from rnnlab.experiments import bptt, hidden_state, long_range_memory, order_matters, vanishing_gradients
 from rnnlab.experiments import char_lm, seq2seq
-from rnnlab.experiments import cell_race, gru_gates, lstm_gates
+from rnnlab.experiments import architecture_match, cell_race, gru_gates, lstm_gates
 
 MODULES: list[ModuleType] = [
     order_matters,
@@ -22,6 +22,7 @@ MODULES: list[ModuleType] = [
     gru_gates,
     cell_race,
     seq2seq,
+    architecture_match,
     char_lm,
 ]
 
