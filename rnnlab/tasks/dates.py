@@ -106,7 +106,7 @@ def sample_pairs(rng: np.random.Generator, n: int, split: str = "train",
 
 def encode_sources(sources: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Texts -> (ids int64 (B, S) padded on the left with PAD, mask bool (B, S) True at characters).
-    Characters outside the alphabet become UNKNOWN."""
+    Characters outside the alphabet (and PAD itself) become UNKNOWN."""
     if not sources or any(not s for s in sources):
         raise ValueError("encode_sources: expected non-empty texts")
     longest = max(len(s) for s in sources)
@@ -114,7 +114,7 @@ def encode_sources(sources: list[str]) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"encode_sources: texts may be at most {MAX_SOURCE_LEN} characters, got {longest}")
     ids = np.zeros((len(sources), longest), dtype=np.int64)  # (B, S), PAD = 0
     for row, s in enumerate(sources):
-        ids[row, longest - len(s):] = SRC_VOCAB.encode(s)
+        ids[row, longest - len(s):] = SRC_VOCAB.encode(s.replace(PAD, UNKNOWN))
     return ids, ids != 0
 
 

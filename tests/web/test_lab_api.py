@@ -111,6 +111,8 @@ def test_a_char_lm_job_on_the_learners_text_returns_weights(lab):
     assert _events(lab, again.json()["id"])[0] == "result"
     bad = lab.post("/api/lab/char-lm/jobs", json={"params": {"text": "short"}})
     assert bad.status_code == 422 and "at least 1000" in json.dumps(bad.json())
+    assert lab.post("/api/lab/char-lm/jobs", json={"params": 5}).status_code == 422
+    assert lab.post("/api/lab/char-lm/jobs", json=[1, 2]).status_code == 422
 
 
 def test_decoding_with_trained_seq2seq_weights(lab):
@@ -120,6 +122,7 @@ def test_decoding_with_trained_seq2seq_weights(lab):
     assert r.status_code == 200, r.text
     assert r.json()["spec"]["datasets"] and len(r.json()["result"]["decodings"][0]["attention"][0]) == 13
     assert lab.post("/api/lab/seq2seq/decode", json={"text": "", "weights": weights}).status_code == 422
+    assert lab.post("/api/lab/seq2seq/decode", json={"text": "1 May 2000\0", "weights": weights}).status_code == 200
     broken = json.loads(json.dumps(weights))
     broken["with attention"]["arrays"]["linear.weight"]["data"] = "AAAA"
     r = lab.post("/api/lab/seq2seq/decode", json={"text": "1 May 2000", "weights": broken})

@@ -68,6 +68,8 @@ async def start_char_lm(
 ) -> dict[str, str]:
     """Like ``POST /api/jobs`` for char-lm, with room for the text and the weights to continue from."""
     module = find_experiment(experiments, char_lm.ID)
+    if not isinstance(body.get("params", {}), dict):
+        raise HTTPException(422, "params must be a JSON object of char-lm's settings")
     params = params_or_422(module, body.get("params"))
     limit_s = runner.time_limit_s(module, settings.job_time_limits, settings.job_time_limit_s)
     try:
