@@ -18,7 +18,7 @@ from typing import Literal
 
 import altair as alt
 import numpy as np
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from rnnlab import nn
 from rnnlab.experiments import _applications as apps
@@ -50,29 +50,32 @@ class Params(BaseModel):
     pattern: Pattern = Field("many-to-one", title="Pattern",
                              description="many-to-one: sentiment; many-to-many: tagging; one-to-many: "
                                          "generation; encoder-decoder: date translation.")
-    text: str = Field("", max_length=200, title="Your input",
+    text: str = Field("", max_length=200, validate_default=True, title="Your input",
                       description="A review (many-to-one), a sentence from the tagger's words (many-to-many), "
                                   "a seed character (one-to-many) or a date written out (encoder-decoder); "
                                   "empty: the pattern's example.",
                       examples=list(EXAMPLES.values()))
 
-    @model_validator(mode="after")
-    def _fits_the_pattern(self):
-        text = self.text.strip() or EXAMPLES[self.pattern]
-        if self.pattern == "many-to-one" and not apps.words(text):
+    @field_validator("text")
+    @classmethod
+    def _fits_the_pattern(cls, text: str, info: ValidationInfo) -> str:
+        pattern = info.data.get("pattern")
+        if pattern is None:  # the pattern itself was invalid: reported on its own
+            return text
+        text = text.strip() or EXAMPLES[pattern]
+        if pattern == "many-to-one" and not apps.words(text):
             raise ValueError("a review needs at least one word")
-        if self.pattern == "many-to-many":
+        if pattern == "many-to-many":
             pos.split_words(text)
-        if self.pattern == "one-to-many":
+        if pattern == "one-to-many":
             if len(text) > MAX_SEED:
                 raise ValueError(f"a seed has 1 to {MAX_SEED} characters, got {len(text)}")
             unknown = sorted(set(text) - set(hidden_state.vocab().chars))
             if unknown:
                 raise ValueError(f"the generator knows only Shakespeare's characters; not {''.join(unknown)!r}")
-        if self.pattern == "encoder-decoder" and len(text) > dates.MAX_SOURCE_LEN:
+        if pattern == "encoder-decoder" and len(text) > dates.MAX_SOURCE_LEN:
             raise ValueError(f"a date has at most {dates.MAX_SOURCE_LEN} characters, got {len(text)}")
-        self.text = text
-        return self
+        return text
 
 
 class Result(BaseModel):
