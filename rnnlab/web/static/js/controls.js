@@ -1,6 +1,6 @@
 // Controls built from an experiment's params_schema (the JSON schema of its
 // pydantic Params): bounded numbers become sliders (logarithmic when the range
-// spans three decades or more), enums become segmented buttons or a select,
+// spans two decades or more), enums become segmented buttons or a select,
 // booleans a checkbox, strings a text field. values() gives the params object.
 
 import { el } from "./dom.js";
@@ -25,7 +25,7 @@ function niceStep(span) {
   const raw = span / 100;
   const power = 10 ** Math.floor(Math.log10(raw));
   const unit = [1, 2, 5, 10].find((m) => m * power >= raw) * power;
-  return unit;
+  return Number(unit.toPrecision(1)); // 10 * 1e-4 is 0.0010000000000000002 in floating point
 }
 
 function decimals(step) {
@@ -42,7 +42,7 @@ function bounds(p) {
 function sliderControl(name, p, id, onInput) {
   const integer = p.type === "integer";
   let [min, max] = bounds(p);
-  const logScale = !integer && min > 0 && max / min >= 1000;
+  const logScale = !integer && min > 0 && max / min >= 100;
   let step = integer ? Math.max(1, p.multipleOf || 1) : p.multipleOf || niceStep(max - min);
   if (p.exclusiveMinimum !== undefined) min += integer ? 1 : step;
   if (p.exclusiveMaximum !== undefined) max -= integer ? 1 : step;

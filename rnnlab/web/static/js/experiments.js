@@ -138,8 +138,8 @@ function mountJob(root, experiment) {
     try { await deleteJSON(`/api/jobs/${encodeURIComponent(job)}`); } catch (err) { showError(parts.status, err.message); }
     cancel.disabled = false;
   });
-  parts.chart.style.setProperty("--chart-height", "4rem");
-  parts.chart.append(el("p", { class: "muted" }, "Choose the settings, then press Train."));
+  parts.chart.style.setProperty("--chart-height", "0px");
+  parts.chart.append(el("p", { class: "muted chart-placeholder" }, "Choose the settings, then press Train."));
   root.append(parts.controls.element, el("div", { class: "experiment-job" }, train, cancel, bar), parts.chart, parts.status);
 }
 
