@@ -3,7 +3,9 @@ import pytest
 from pydantic import ValidationError
 
 from rnnlab import nn
+from rnnlab.experiments import _packing
 from rnnlab.experiments import seq2seq as s2s
+from rnnlab.experiments import seq2seq_decode as dec
 from rnnlab.experiments.base import Cancelled, Diverged
 
 
@@ -31,8 +33,8 @@ def test_accuracy_curves_are_checked_every_25_steps_and_rise(trained):
 
 
 def test_decoding_a_typed_date_with_the_trained_weights(trained):
-    request = s2s.DecodeRequest(text="Sunday, 14 March 2021", weights=trained.weights)
-    result = s2s.decode(request)
+    request = dec.DecodeRequest(text="Sunday, 14 March 2021", weights=trained.weights)
+    result = dec.decode(request)
     assert result.source == list("Sunday, 14 March 2021")
     att = next(d for d in result.decodings if d.model == "with attention")
     assert att.output == "2021-03-14" and att.steps[-1] == "end" and len(att.steps) == 11
@@ -41,16 +43,16 @@ def test_decoding_a_typed_date_with_the_trained_weights(trained):
     assert all(0 < p <= 1 for p in att.probability) and len(att.runner_up) == 11
     plain = next(d for d in result.decodings if d.model == "without attention")
     assert plain.attention is None
-    for spec in (s2s.decode_chart(result).to_dict(), s2s.chart(trained).to_dict()):
+    for spec in (dec.decode_chart(result).to_dict(), s2s.chart(trained).to_dict()):
         assert spec["datasets"]
 
 
 def test_decode_refuses_weights_that_are_not_a_date_model(trained):
-    other = s2s.pack(nn.Seq2Seq(5, 5, 8))
+    other = _packing.pack(nn.Seq2Seq(5, 5, 8))
     with pytest.raises(ValueError, match="vocabularies"):
-        s2s.decode(s2s.DecodeRequest(text="1 May 2000", weights={"x": other}))
+        dec.decode(dec.DecodeRequest(text="1 May 2000", weights={"x": other}))
     with pytest.raises(ValidationError):
-        s2s.DecodeRequest(text="x" * 41, weights=trained.weights)
+        dec.DecodeRequest(text="x" * 41, weights=trained.weights)
 
 
 def test_progress_reports_partial_results_and_cancel_stops_the_run():

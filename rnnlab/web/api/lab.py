@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from rnnlab.experiments import char_lm, runner, seq2seq
+from rnnlab.experiments import char_lm, runner, seq2seq_decode
 from rnnlab.experiments.jobs import JobManager, TooManyJobs
 from rnnlab.experiments.lab_models import SampleRequest, model_file, read_model_file, sample
 from rnnlab.web.deps import find_experiment, get_experiments, get_jobs, get_settings, params_or_422
@@ -110,11 +110,11 @@ def sample_text(body: SampleRequest) -> dict[str, Any]:
 def decode_date(body: dict[str, Any]) -> dict[str, Any]:
     """Greedy decoding of the learner's text by the models a seq2seq job trained."""
     try:
-        request = seq2seq.DecodeRequest.model_validate(body)
+        request = seq2seq_decode.DecodeRequest.model_validate(body)
     except ValidationError as exc:
         raise HTTPException(422, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])) from None
     try:
-        result = seq2seq.decode(request)
+        result = seq2seq_decode.decode(request)
     except ValueError as exc:
         _raise_422(exc)
-    return {"spec": seq2seq.decode_chart(result).to_dict(), "result": result.model_dump(mode="json")}
+    return {"spec": seq2seq_decode.decode_chart(result).to_dict(), "result": result.model_dump(mode="json")}
