@@ -182,3 +182,17 @@ def test_defaults_run_fast():
     for _ in range(10):
         lg.chart(lg.run(lg.Params())).to_dict()
     print(f"lstm-gates at defaults: {(time.perf_counter() - t0) * 100:.1f} ms per run+chart")
+
+
+def test_chart_compiles_and_renders_at_phone_width():
+    import vl_convert
+
+    from rnnlab.experiments import lstm_gates as module
+
+    params = module.Params(seq_len=20, steps=100) if module.ID == "cell-race" else module.Params()
+    spec = json.loads(module.chart(module.run(params)).to_json())
+    spec["width"] = 355  # the page gives the chart its container's width
+    for panel in spec.get("vconcat", []):
+        panel["width"] = 355
+    svg = vl_convert.vegalite_to_svg(spec)
+    assert svg.startswith("<svg") and "NaN" not in svg
