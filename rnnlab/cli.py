@@ -44,7 +44,7 @@ def serve(host: str, port: int, no_browser: bool, db: Path | None) -> None:
     check_lesson(sock)
     db = db or default_db_path()
     try:
-        app = create_app(Settings(db_url=sqlite_url(db), host=host, port=port))
+        app = create_app(Settings(db_url=sqlite_url(db), host=host, port=port, warm_up=True))
     except (OSError, SQLAlchemyError) as exc:
         sock.close()
         raise click.ClickException(f"cannot open the progress database {db}: {exc}") from None

@@ -92,3 +92,18 @@ def contract_problems(module: ModuleType) -> list[str]:
         except Exception as exc:  # noqa: BLE001 - reported, not raised
             problems.append(f"{name}: Params() must work with its defaults ({exc})")
     return problems
+
+
+def warm_up(modules) -> None:
+    """Call ``warm_up()`` on every module that has one (each trains and memoises its small
+    models, seeded, so later runs are fast), in the order given; a failure is logged, not raised."""
+    import logging
+
+    for module in modules:
+        hook = getattr(module, "warm_up", None)
+        if hook is None:
+            continue
+        try:
+            hook()
+        except Exception:  # a warm-up is an optimisation: the first request would train instead
+            logging.getLogger(__name__).exception("warm-up of %s failed", module.ID)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from rnnlab import __version__
+from rnnlab.experiments import runner
 from rnnlab.experiments.jobs import JobManager
 from rnnlab.store import ProgressStore
 from rnnlab.web import api, errors, pages
@@ -30,6 +32,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        if settings.warm_up:
+            modules = sorted(experiments.values(), key=lambda m: m.STEP)
+            threading.Thread(target=runner.warm_up, args=(modules,), name="warm-up", daemon=True).start()
         yield
         await jobs.shutdown()
         store.close()

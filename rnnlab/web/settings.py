@@ -48,6 +48,10 @@ class Settings(BaseModel):
     job_grace_s: float = Field(3.0, gt=0, description="after a cancel, seconds a job gets to stop before it is killed")
     job_keep_s: float = Field(300.0, gt=0, description="seconds a finished job's result is kept for a reconnecting page")
     progress_interval_s: float = Field(0.25, gt=0, description="a job sends at most one progress event per this many seconds")
+    warm_up: bool = Field(
+        False, description="train the quick experiments' small models in the background at start-up, so a "
+        "learner's first request doesn't wait for them (`rnnlab serve` turns it on; tests leave it off)"
+    )
     experiments: Mapping[str, ModuleType] | None = Field(
         None, description="experiment modules by id; None: the registry (tests pass their own)"
     )

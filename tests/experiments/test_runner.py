@@ -1,7 +1,7 @@
 """``rnnlab.experiments.runner``: contract checks, time limits, JSON-safe payloads."""
 
 import math
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 
 from pydantic import BaseModel, Field
 
@@ -65,3 +65,38 @@ def test_payload_turns_nan_and_infinity_into_null():
 
 def test_evaluate_runs_and_charts():
     assert runner.evaluate(module(), Params(n=2))["result"] == {"values": [1.0, 1.0]}
+
+
+def test_warm_up_calls_every_hook_in_order_and_survives_a_failing_one():
+    called = []
+
+    def failing():
+        called.append("b")
+        raise RuntimeError("boom")
+
+    modules = [
+        SimpleNamespace(ID="a", warm_up=lambda: called.append("a")),
+        SimpleNamespace(ID="b", warm_up=failing),
+        SimpleNamespace(ID="none"),  # no warm_up: skipped
+        SimpleNamespace(ID="c", warm_up=lambda: called.append("c")),
+    ]
+    runner.warm_up(modules)
+    assert called == ["a", "b", "c"]
+
+
+def test_an_app_with_warm_up_on_calls_the_hooks_at_start_and_one_without_does_not(tmp_path):
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    from rnnlab.web.app import create_app
+    from rnnlab.web.settings import Settings, sqlite_url
+
+    for warm_up in (True, False):
+        done = threading.Event()
+        module = ModuleType("warm")
+        module.ID, module.STEP, module.warm_up = "warm", 1, done.set
+        settings = Settings(db_url=sqlite_url(tmp_path / f"{warm_up}.db"), warm_up=warm_up,
+                            experiments={"warm": module})
+        with TestClient(create_app(settings)):
+            assert done.wait(timeout=10 if warm_up else 0.5) is warm_up
