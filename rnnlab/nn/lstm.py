@@ -83,8 +83,9 @@ def lstm_step_forward(xw_t, h_prev, c_prev, W_hh, *, clamp=None, ifog=None, c=No
     ifog = np.dot(W_hh, h_prev, out=ifog)  # W_hh h_{t-1} for all four gates in one product
     ifog += xw_t  # a_t
     sigmoid_(ifog[: 3 * H])  # i, f, o = sigmoid(a_i, a_f, a_o)
-    for block, value in (clamp or {}).items():
-        ifog[block * H : (block + 1) * H] = value  # surgery: the gate is a constant
+    if clamp:
+        for block, value in clamp.items():
+            ifog[block * H : (block + 1) * H] = value  # surgery: the gate is a constant
     i, f, o, g = ifog[:H], ifog[H : 2 * H], ifog[2 * H : 3 * H], ifog[3 * H :]
     np.tanh(g, out=g)  # g = tanh(a_g)
     c = np.multiply(f, c_prev, out=c)  # c_t = f * c_{t-1} ...
@@ -92,7 +93,7 @@ def lstm_step_forward(xw_t, h_prev, c_prev, W_hh, *, clamp=None, ifog=None, c=No
     c += tanh_c  # ... + i * g
     np.tanh(c, out=tanh_c)
     h = np.multiply(o, tanh_c, out=h)  # h_t = o * tanh(c_t)
-    return h, c, LSTMStepCache(c_prev, ifog, tanh_c, h, W_hh, tuple(clamp or ()))
+    return h, c, LSTMStepCache(c_prev, ifog, tanh_c, h, W_hh, tuple(clamp) if clamp else ())
 
 
 def lstm_step_backward(dh, dc_next, cache: LSTMStepCache, *, da=None, dc=None, dh_prev=None,
@@ -130,7 +131,9 @@ def lstm_step_backward(dh, dc_next, cache: LSTMStepCache, *, da=None, dc=None, d
 
 @dataclass(slots=True)
 class LSTMCache:
-    """The forward pass of one layer, in time-major columns. The trace shows it."""
+    """The forward pass of one layer, in time-major columns; the trace shows it. The weights
+    are the cache's own copies, so backward differentiates the pass that ran even if the
+    parameters have been updated in place since."""
 
     x: np.ndarray  # (T, I, B)
     hs: np.ndarray  # (T + 1, H, B): hs[0] = h_0 (the initial state), hs[t + 1] = h_t
@@ -173,12 +176,18 @@ def lstm_forward(x, h0, c0, W_ih, W_hh, b_ih, b_hh, gate_override=None):
     hs[0], cs[0] = h0.T, c0.T
     ifog = np.empty((T, 4 * H, B), dtype=x.dtype)
     tanh_c = np.empty((T, H, B), dtype=x.dtype)
-    steps = zip(xw, hs, cs, ifog, tanh_c, cs[1:], hs[1:])
-    for t, (xw_t, h_prev, c_prev, ifog_t, tanh_c_t, c, h) in enumerate(steps):
-        clamp = {b: v for b, v, t0 in clamp_from if t >= t0} if clamp_from else None
+    steps = zip(xw, hs, cs, ifog, tanh_c, cs[1:], hs[1:], _per_step(clamp_from, T))
+    for xw_t, h_prev, c_prev, ifog_t, tanh_c_t, c, h, clamp in steps:
         lstm_step_forward(xw_t, h_prev, c_prev, W_hh, clamp=clamp, ifog=ifog_t, c=c, tanh_c=tanh_c_t, h=h)
     cache = LSTMCache(x_cols, hs, cs, ifog, tanh_c, W_ih, W_hh, clamp_from)
     return to_batch_first(hs[1:]), hs[T].T.copy(), cs[T].T.copy(), cache
+
+
+def _per_step(clamp_from, T: int) -> list:
+    """Each step's {block: value} of clamped gates (None where no gate is clamped)."""
+    if not clamp_from:
+        return [None] * T
+    return [{b: v for b, v, t0 in clamp_from if t >= t0} or None for t in range(T)]
 
 
 def _clamps(gate_override) -> tuple[tuple[int, float, int], ...]:
@@ -209,11 +218,12 @@ def lstm_backward(dout, dhT, dcT, cache: LSTMCache) -> LSTMGrads:
     da = np.empty((T, 4 * H, B), dtype=hs.dtype)  # dL/da_t for every step, for the weight GEMM
     dc = np.empty((T, H, B), dtype=hs.dtype)
     work = np.empty((4 * H, B), dtype=hs.dtype)
-    backwards = zip(dh[::-1], hs[:0:-1], cs[-2::-1], ifog[::-1], tanh_c[::-1], da[::-1], dc[::-1])
-    for k, (dh_t, h, c_prev, ifog_t, tanh_c_t, da_t, dc_t) in enumerate(backwards):  # t = T-1-k
+    clamped = [tuple(clamp) if clamp else () for clamp in _per_step(cache.clamp_from, T)]
+    backwards = zip(dh[::-1], hs[:0:-1], cs[-2::-1], ifog[::-1], tanh_c[::-1], da[::-1], dc[::-1],
+                    clamped[::-1])
+    for dh_t, h, c_prev, ifog_t, tanh_c_t, da_t, dc_t, clamped_t in backwards:  # t = T-1, ..., 0
         dh_t += dh_carry  # dh[t] is now the total dL/dh_t
-        clamped = tuple(b for b, _, t0 in cache.clamp_from if T - 1 - k >= t0)
-        lstm_step_backward(dh_t, dc_carry, LSTMStepCache(c_prev, ifog_t, tanh_c_t, h, W_hh, clamped),
+        lstm_step_backward(dh_t, dc_carry, LSTMStepCache(c_prev, ifog_t, tanh_c_t, h, W_hh, clamped_t),
                            da=da_t, dc=dc_t, dh_prev=dh_carry, dc_prev=dc_carry, work=work)
     dW_ih, dW_hh, db, da2 = weight_grads(da, cache.x, hs)
     order = ifog_order(H)  # back to torch's i, f, g, o
