@@ -161,8 +161,8 @@ def chart(result: Result) -> alt.TopLevelMixin:
     names = [racer.label for racer in r.racers]
     rows = [{"cell": racer.label, "step": racer.steps, "loss": racer.loss} for racer in r.racers]
     subtitle = [f"adding problem, T = {r.seq_len}; step {r.steps_done:,} of {r.total_steps:,}",
-                f"grey: predict-the-mean baseline {charts.fmt(r.baseline)}; "
-                f"'below' = under {charts.fmt(r.threshold)}",
+                f"grey dashes: the predict-the-mean baseline, MSE {charts.fmt(r.baseline)}",
+                f"a cell counts as below it under {charts.fmt(r.threshold)} (90 %)",
                 " · ".join(_summary(racer) for racer in r.racers)]
     colours = [charts.VERMILLION, charts.SKY, charts.GREEN]
     lines = (
