@@ -3,7 +3,7 @@ match on held-out dates within 60 s, and the one without attention is measurably
 on the longest inputs. Runs the `seq2seq` experiment exactly as the lesson does (both
 models trained in turns) and times it from the progress reports.
 
-    OPENBLAS_NUM_THREADS=1 python bench/seq2seq.py [--steps 600] [--hidden 48] [--seed 0]
+    OPENBLAS_NUM_THREADS=1 python bench/seq2seq.py [--steps N] [--hidden H] [--lr LR] [--seed 0]   (defaults: the lesson's)
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from rnnlab.experiments import seq2seq as s2s
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=600)
-    ap.add_argument("--hidden", type=int, default=48)
+    defaults = s2s.Params()
+    ap.add_argument("--steps", type=int, default=defaults.steps)
+    ap.add_argument("--hidden", type=int, default=defaults.hidden_size)
+    ap.add_argument("--lr", type=float, default=defaults.learning_rate)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
@@ -32,13 +34,13 @@ def main() -> int:
                 seen[c.step[-1]] = time.perf_counter() - t0
 
     with threadpool_limits(1):
-        r = s2s.run(s2s.Params(steps=args.steps, hidden_size=args.hidden, seed=args.seed), progress)
+        r = s2s.run(s2s.Params(steps=args.steps, hidden_size=args.hidden, learning_rate=args.lr, seed=args.seed), progress)
     total = time.perf_counter() - t0
 
     att = next(c for c in r.curves if c.model == s2s.NAMES[True])
     first = next((step for step, a in zip(att.step, att.accuracy) if a >= 0.95), None)
     reached = seen.get(first, total) if first is not None else None
-    print(f"dates -> ISO, GRU encoder-decoder, H = {args.hidden}, {args.steps} steps each "
+    print(f"dates -> ISO, GRU encoder-decoder, H = {args.hidden}, lr {args.lr}, {args.steps} steps each "
           f"(both models in turns), batch {s2s.BATCH}, seed {args.seed}")
     print(f"{'time to 95 % held-out exact match (attention)':<48} "
           + (f"{reached:>7.1f} s (step {first})" if reached is not None else "never"))

@@ -48,11 +48,11 @@ class Params(BaseModel):
     models: Literal["both", "attention", "no attention"] = Field(
         "both", title="Models", description="Train the model with attention, the one without, or both side by side.")
     hidden_size: int = Field(
-        48, ge=16, le=96, title="Hidden size H", description="Size of the encoder's and decoder's state: the bottleneck.")
+        64, ge=16, le=96, title="Hidden size H", description="Size of the encoder's and decoder's state: the bottleneck.")
     steps: int = Field(
-        600, ge=50, le=3000, title="Training steps", description=f"Batches of {BATCH} dates each model trains on.")
+        1000, ge=50, le=3000, title="Training steps", description=f"Batches of {BATCH} dates each model trains on.")
     learning_rate: float = Field(
-        0.01, ge=0.0005, le=0.05, title="Learning rate", description="Adam's step size.")
+        0.005, ge=0.0005, le=0.05, title="Learning rate", description="Adam's step size.")
     seed: int = Field(0, ge=0, le=1000, title="Seed", description="Seed for the weights and the training dates.")
 
 

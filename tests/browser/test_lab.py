@@ -102,8 +102,8 @@ def test_step_7_decodes_the_learners_date_with_the_trained_models(page, console_
     widget.get_by_role("button", name="attention", exact=True).click()
     widget.locator('input[name="steps"]').focus()
     page.keyboard.press("Home")
-    for _ in range(50):
-        page.keyboard.press("ArrowRight")  # 100 steps
+    for _ in range(150):
+        page.keyboard.press("ArrowRight")  # 200 steps
     widget.get_by_role("button", name="Train").click()
     panel = widget.locator(".decode-panel")
     expect(panel.locator("svg").first).to_be_visible(timeout=60_000)

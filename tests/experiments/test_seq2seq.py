@@ -12,7 +12,7 @@ from rnnlab.experiments.base import Cancelled, Diverged
 @pytest.fixture(scope="module")
 def trained():
     """Both models, 150 steps each at H = 32: seconds on this machine."""
-    return s2s.run(s2s.Params(models="both", hidden_size=32, steps=150, seed=0))
+    return s2s.run(s2s.Params(models="both", hidden_size=32, steps=150, learning_rate=0.01, seed=0))
 
 
 def test_attention_model_rewrites_held_out_dates_and_the_bottleneck_model_lags_on_long_ones(trained):
@@ -65,7 +65,7 @@ def test_progress_reports_partial_results_and_cancel_stops_the_run():
             raise Cancelled()
 
     with pytest.raises(Cancelled):
-        s2s.run(s2s.Params(models="attention", hidden_size=16, steps=100), progress)
+        s2s.run(s2s.Params(models="attention", hidden_size=16, steps=100, learning_rate=0.01), progress)
     assert [s for s, _, _ in seen] == list(range(1, 31)) and seen[-1][1] == pytest.approx(0.3)
     assert all(w is None for _, _, w in seen)
 

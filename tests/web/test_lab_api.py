@@ -116,7 +116,7 @@ def test_a_char_lm_job_on_the_learners_text_returns_weights(lab):
 
 
 def test_decoding_with_trained_seq2seq_weights(lab):
-    trained = seq2seq.run(seq2seq.Params(models="attention", hidden_size=16, steps=50))
+    trained = seq2seq.run(seq2seq.Params(models="attention", hidden_size=16, steps=50, learning_rate=0.01))
     weights = {k: v.model_dump() for k, v in trained.weights.items()}
     r = lab.post("/api/lab/seq2seq/decode", json={"text": "14 March 2021", "weights": weights})
     assert r.status_code == 200, r.text
