@@ -59,6 +59,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--budget", type=float, default=60.0, help="seconds per race")
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()[0]
     rows, ok = [], True
     with threadpool_limits(limits=1):
         for seed in args.seeds:
@@ -79,6 +80,8 @@ def main(argv=None) -> int:
     print("| --- | --- | --- | --- | --- | --- |")
     print("\n".join(rows))
     print(f"\nclaim (gated cells below within {args.budget:.0f} s, tanh RNN not): {'holds' if ok else 'FAILS'}")
+    print(f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores "
+          "(other programs on the machine slow every step)")
     return 0 if ok else 1
 
 

@@ -39,6 +39,7 @@ KIND = "quick"
 
 GATE_NAMES = {"forget": "f", "input": "i", "output": "o"}
 PRESET = "cb*adcbadbcadcbdacbdacdbdacbabd?"
+CELL_RANGE = 2.0  # the cell heatmaps' colour saturates beyond ±this
 
 
 class Params(BaseModel):
@@ -136,8 +137,6 @@ def _norms(d: np.ndarray) -> list[float]:
     """(T, H) -> (T,) Euclidean norm per step, 4 significant digits."""
     return [float(f"{v:.4g}") for v in np.linalg.norm(d.astype(np.float64), axis=1)]
 
-
-CELL_RANGE = 2.0  # the cell heatmaps' colour saturates beyond ±this
 
 
 def chart(result: Result) -> alt.TopLevelMixin:
