@@ -76,7 +76,6 @@ class Result(BaseModel):
     hidden_size: int
     curves: list[Curve]
     by_length: list[LengthAccuracy] | None  # at the end only
-    examples: list[dict] | None  # a few held-out sources with each model's answer, at the end only
     weights: dict[str, PackedModel] | None  # model name -> trained weights, at the end only
 
 
@@ -116,7 +115,7 @@ def run(params: Params, progress=None) -> Result:
 
     def partial(done: int) -> Result:
         return Result(steps_done=done, steps=p.steps, hidden_size=p.hidden_size, curves=list(curves.values()),
-                      by_length=None, examples=None, weights=None)
+                      by_length=None, weights=None)
 
     for step in range(1, p.steps + 1):
         sources, targets = dates.sample_pairs(rng, BATCH)
@@ -139,15 +138,8 @@ def run(params: Params, progress=None) -> Result:
             progress(partial(step), step / p.steps)
 
     length_src, length_tgt = dates.sample_pairs(np.random.default_rng(LENGTH_SEED), LENGTH_N, "test")
-    shown_src, shown_tgt = length_src[:6], length_tgt[:6]
-    examples = [{"source": s, "target": t} for s, t in zip(shown_src, shown_tgt)]
-    for name, model in models.items():
-        _, answers = _exact(model, shown_src, shown_tgt)
-        for row, answer in zip(examples, answers):
-            row[name] = answer
     result = partial(p.steps)
     result.by_length = _by_length(models, length_src, length_tgt)
-    result.examples = examples
     result.weights = {name: pack(model) for name, model in models.items()}
     return result
 
