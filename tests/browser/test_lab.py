@@ -53,6 +53,10 @@ def test_lab_trains_on_pasted_text_samples_tints_units_and_round_trips_the_model
     assert page.locator("#lab-units span").count() > 100
     page.locator("#lab-unit").fill("3")
     expect(page.locator("#lab-unit-value")).to_have_text("3")
+    busiest = page.locator("#lab-busiest button").first
+    unit = busiest.text_content().split()[1]
+    busiest.click()
+    expect(page.locator("#lab-unit-value")).to_have_text(unit)
     # sample again, download, upload the file back
     before = page.locator("#lab-sample").text_content()
     page.click("#lab-resample")

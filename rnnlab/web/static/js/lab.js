@@ -227,9 +227,26 @@ function renderUnit() {
   $("lab-units").setAttribute("aria-label", `${view.label}, tinted by hidden unit ${u}`);
 }
 
+// The units whose value varies most over the text: good places to start looking.
+function showBusiest(view) {
+  const spread = view.activations.map((b64, u) => {
+    const v = unitValues(b64);
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    return [u, v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length];
+  }).sort((a, b) => b[1] - a[1]).slice(0, 5);
+  const row = $("lab-busiest");
+  row.replaceChildren(row.firstElementChild, ...spread.map(([u]) => {
+    const button = el("button", { type: "button", class: "secondary" }, `unit ${u}`);
+    button.addEventListener("click", () => { $("lab-unit").value = String(u); renderUnit(); });
+    return button;
+  }));
+  row.hidden = false;
+}
+
 function showUnits(view) {
   const first = !state.view;
   state.view = view;
+  showBusiest(view);
   const slider = $("lab-unit");
   slider.max = String(view.activations.length - 1);
   slider.disabled = false;
