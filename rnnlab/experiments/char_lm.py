@@ -4,8 +4,10 @@ An ``nn.CharLM`` (one-hot input -> RNN, LSTM or GRU -> Linear) reads random
 windows of ``seq_len`` characters from the first 90 % of the text and
 predicts each next character (Adam, gradient norm clipped at 5). Every
 ``EVAL_EVERY`` steps the validation loss, in nats per character, is measured
-on the last 10 % — the same split the n-gram baselines of
-``rnnlab.tasks.ngram`` are computed on, drawn beside it. Every
+on the last 10 % (about ``EVAL_CHARS`` characters in windows of ``seq_len``
+spread evenly over it, each window starting from a zero state) — the same
+characters the n-gram baselines of ``rnnlab.tasks.ngram`` are scored on, with
+counts from the first 90 %, drawn beside it. Every
 ``SAMPLE_EVERY`` steps the model writes a sample at the chosen temperature,
 and its hidden units' values h_t over a validation passage come back
 (each unit as base64 of int8 round(127 h_t): h_t lies in (−1, 1) for every
@@ -46,7 +48,7 @@ SPLIT = 0.9  # training share of the text
 BATCH = 32  # windows per step
 EVAL_EVERY = 50  # steps between validation losses
 SAMPLE_EVERY = 100  # steps between samples (and unit activations)
-EVAL_CHARS = 16_384  # validation characters scored each time (all of them when fewer)
+EVAL_CHARS = 16_384  # about this many validation characters scored each time (fewer in a short text)
 SAMPLE_CHARS = 240
 PASSAGE_CHARS = 240  # the validation passage whose characters the page tints
 KEEP_SAMPLES = 3  # the latest samples a result carries
@@ -82,7 +84,8 @@ class Params(BaseModel):
     text: str | None = Field(None, title="Text",
                              description="Your own text (up to 1 MB); none: Tiny Shakespeare.")
     init: PackedModel | None = Field(None, title="Start from", description="Weights to continue from (a downloaded model).")
-    vocab: str | None = Field(None, max_length=MAX_VOCAB, title="Vocabulary", description="The characters of init's model, in id order.")
+    vocab: str | None = Field(None, max_length=MAX_VOCAB, title="Vocabulary",
+                              description="The characters of init's model, in id order.")
 
     @field_validator("text")
     @classmethod
@@ -138,12 +141,17 @@ def unit_activations(model: nn.CharLM, ids: np.ndarray) -> list[str]:
     return [base64.b64encode(q[:, u].tobytes()).decode("ascii") for u in range(q.shape[1])]
 
 
-def _val_loss(model: nn.CharLM, val: np.ndarray, window: int) -> float:
-    val = val[: EVAL_CHARS + 1]
-    n = (len(val) - 1) // window
-    x = val[: n * window].reshape(n, window)  # (N, T)
-    y = val[1: n * window + 1].reshape(n, window)
-    loss, _ = nn.softmax_cross_entropy(model.forward(x), y)
+def _eval_windows(n_val: int, window: int) -> np.ndarray:
+    """int (N, T): validation indices of the windows scored, spread evenly over the validation
+    text, about EVAL_CHARS characters in all (each window predicts the character after it)."""
+    n = max(1, min(EVAL_CHARS // window, (n_val - 1) // window))
+    starts = np.linspace(0, n_val - 1 - window, n).astype(np.int64)  # (N,)
+    return starts[:, None] + np.arange(window)  # (N, T)
+
+
+def _val_loss(model: nn.CharLM, val: np.ndarray, windows: np.ndarray) -> float:
+    """Mean −ln p(val[i + 1]) over the windows' indices i; each window starts from a zero state."""
+    loss, _ = nn.softmax_cross_entropy(model.forward(val[windows]), val[windows + 1])
     return float(loss)
 
 
@@ -159,12 +167,14 @@ def run(params: Params, progress=None) -> Result:
     opt = nn.Adam(model.params, model.grads, lr=p.learning_rate)
     rng = np.random.default_rng([p.seed, 11])
     passage = val[:PASSAGE_CHARS]
+    scored = _eval_windows(len(val), window)  # (N, T)
     result = Result(
         cell=model.cell, hidden_size=model.hidden_size, seq_len=window, steps=p.steps, steps_done=0,
         temperature=p.temperature, source="Tiny Shakespeare" if p.text is None else "your text",
         train_chars=len(train), val_chars=len(val), vocab="".join(vocab.chars),
-        baselines={k: round(v, 4) for k, v in ngram.baselines(ids, len(vocab), split).items()},
-        step=[0], val_loss=[round(_val_loss(model, val, window), 4)], train_loss=[],
+        baselines={k: round(v, 4)
+                   for k, v in ngram.baselines(ids, len(vocab), split, positions=split + 1 + scored).items()},
+        step=[0], val_loss=[round(_val_loss(model, val, scored), 4)], train_loss=[],
         samples=[], passage=vocab.decode(passage), activations=[], weights=None)
     if progress is not None:
         progress(result, 0.0)
@@ -183,12 +193,13 @@ def run(params: Params, progress=None) -> Result:
         since.append(loss)
         if step % EVAL_EVERY == 0 or step == p.steps:
             result.step.append(step)
-            result.val_loss.append(round(_val_loss(model, val, window), 4))
+            result.val_loss.append(round(_val_loss(model, val, scored), 4))
             result.train_loss.append(round(float(np.mean(since)), 4))
             since = []
         if step % SAMPLE_EVERY == 0 or step == p.steps:
             drawn = model.sample(passage[:1], SAMPLE_CHARS, p.temperature, rng=np.random.default_rng([p.seed, step]))
-            result.samples = [*result.samples, Sample(step=step, text=vocab.decode(passage[:1]) + vocab.decode(drawn))][-KEEP_SAMPLES:]
+            sample = Sample(step=step, text=vocab.decode(passage[:1]) + vocab.decode(drawn))
+            result.samples = [*result.samples, sample][-KEEP_SAMPLES:]
             result.activations = unit_activations(model, passage)
         result.steps_done = step
         if progress is not None:

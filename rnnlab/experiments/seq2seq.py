@@ -182,7 +182,8 @@ def chart(result: Result) -> alt.TopLevelMixin:
                      alt.Tooltip("n:Q", title="dates")],
         )
         .properties(width="container", height=200,
-                    title=charts.title("Accuracy by input length", "held-out dates; without attention every length passes through one state of H numbers"))
+                    title=charts.title("Accuracy by input length",
+                                       "held-out dates; without attention every length passes through one state of H numbers"))
     )
     return charts.finish(
         alt.vconcat(_curves_chart(r).properties(title=title), bars).resolve_scale(color="shared"),
