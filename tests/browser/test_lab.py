@@ -81,6 +81,9 @@ def test_lab_trains_on_pasted_text_samples_tints_units_and_round_trips_the_model
 def test_lab_training_can_be_cancelled(page, console_errors):
     page.goto("/lab")
     expect(page.locator("#lab-controls .control").first).to_be_visible(timeout=20_000)
+    page.check('input[name="lab-source"][value="own"]')
+    page.check('input[name="lab-source"][value="shakespeare"]')
+    expect(page.locator("#lab-own")).to_be_hidden()
     _nudge(page, "steps", "End")
     page.click("#lab-train")
     expect(page.locator("#lab-status")).to_have_text(re.compile(r"Training… step \d+"), timeout=30_000)
@@ -104,6 +107,9 @@ def test_step_7_decodes_the_learners_date_with_the_trained_models(page, console_
     page.goto("/steps/7")
     widget = page.locator('.experiment[data-experiment="seq2seq"]')
     widget.get_by_role("button", name="attention", exact=True).click()
+    for name in ("hidden_size", "learning_rate", "seed"):
+        widget.locator(f'input[name="{name}"]').focus()
+        page.keyboard.press("ArrowRight")
     widget.locator('input[name="steps"]').focus()
     page.keyboard.press("Home")
     for _ in range(150):
