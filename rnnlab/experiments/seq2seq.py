@@ -174,7 +174,7 @@ def chart(result: Result) -> alt.TopLevelMixin:
         alt.Chart(charts.data("by_length"))
         .mark_bar()
         .encode(
-            x=alt.X("lengths:N", title="length of the written date (characters)", sort=None),
+            x=alt.X("lengths:N", title="input length (characters)", sort=None),
             xOffset=alt.XOffset("model:N", sort=names),
             y=alt.Y("accuracy:Q", title="exact match", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
             color=alt.Color("model:N", scale=charts.colour_scale(names), legend=charts.legend()),
