@@ -89,12 +89,13 @@ def x_axis(chars: list[str], title: str = "input character at step t") -> alt.X:
 
 
 def heatmap(blocks: dict[str, list[list[float]]], chars: list[str], title: str, colour: alt.Scale,
-            value: str, subtitle: str | list[str] | None = None) -> alt.Chart:
+            value: str, subtitle: str | list[str] | None = None, marker: int | None = None) -> alt.TopLevelMixin:
     """Units × time heatmaps stacked in one view: blocks maps a row label to a grid (H, T).
 
     Each block takes H rows plus one blank row below it; the y axis names the
     block at its middle row. One view, not one per block: fewer Altair objects
-    to build and validate."""
+    to build and validate. marker: a step whose left edge gets a vertical line
+    over the last block (where gate surgery begins)."""
     names = list(blocks)
     H, T = len(blocks[names[0]]), len(chars)
     rows = [b * (H + 1) + u for b in range(len(names)) for u in range(H)]
@@ -102,7 +103,7 @@ def heatmap(blocks: dict[str, list[list[float]]], chars: list[str], title: str, 
                         v=[blocks[names[r // (H + 1)]][r % (H + 1)][t] for t in range(T) for r in rows])
     labels = json.dumps(chars)
     middle = {b * (H + 1) + H // 2: name for b, name in enumerate(names)}
-    return alt.Chart(
+    heat = alt.Chart(
         data, transform=[alt.CalculateTransform(calculate=f"{labels}[datum.t]", **{"as": "char"}),
                          alt.CalculateTransform(calculate=f"datum.row % {H + 1}", **{"as": "unit"})],
         mark=alt.MarkDef(type="rect"),
@@ -116,3 +117,14 @@ def heatmap(blocks: dict[str, list[list[float]]], chars: list[str], title: str, 
             tooltip=[alt.Tooltip("t:O", title="step"), alt.Tooltip("char:N", title="input"),
                      alt.Tooltip("unit:O"), alt.Tooltip("v:Q", title=value, format=".2f")]),
         width="container", height=7 * len(names) * (H + 1), title=charts.title(title, subtitle))
+    if marker is None or not 0 <= marker < T:
+        return heat
+    last = (len(names) - 1) * (H + 1)
+    line = alt.Chart(
+        alt.InlineData(values=[{"t": marker, "row": last, "row2": last + H - 1}]),
+        mark=alt.MarkDef(type="rule", color="black", strokeWidth=2.5, strokeDash=[4, 2]),
+        encoding=alt.FacetedEncoding(x=alt.X("t:O", bandPosition=0), y=alt.Y("row:O", bandPosition=0),
+                                     y2=alt.Y2("row2")))
+    width, height, heat_title = heat.width, heat.height, heat.title
+    heat.width = heat.height = heat.title = alt.Undefined
+    return alt.LayerChart(layer=[heat, line], width=width, height=height, title=heat_title)

@@ -145,7 +145,7 @@ def chart(result: Result) -> alt.TopLevelMixin:
     gate_colour = alt.Scale(scheme="viridis", domain=[0, 1])
     cell_colour = alt.Scale(scheme=charts.DIVERGING, domain=[-CELL_RANGE, CELL_RANGE], clamp=True)
     panels = [gates.heatmap({"input i": r.gates["i"], "forget f": r.gates["f"], "output o": r.gates["o"]},
-                            chars, "Gates i (write), f (keep), o (show)", gate_colour, "gate (0–1)",
+                            chars, "Gates: i write, f keep, o show", gate_colour, "gate (0–1)",
                             f"LSTM, {r.hidden_size} units, held-out accuracy {r.accuracy:.0%}")]
     cells = {"intact": r.cell}
     subtitle = [f"intact: answer “{r.answer}” ({max(r.probs):.0%}); right: “{r.target}”"]
@@ -156,7 +156,8 @@ def chart(result: Result) -> alt.TopLevelMixin:
                      f"“{r.surgery_answer}” ({max(r.surgery_probs):.0%})",
                      f"held-out accuracy with this surgery {r.surgery_accuracy:.0%} (chance {1 / gates.K:.0%})"]
     subtitle.append(f"colour saturates beyond ±{CELL_RANGE:g}")
-    panels.append(gates.heatmap(cells, chars, "Cell state c: the memory", cell_colour, "c", subtitle))
+    panels.append(gates.heatmap(cells, chars, "Cell state c: the memory", cell_colour, "c", subtitle,
+                                marker=r.clamp_from if r.surgery_cell is not None else None))
 
     series = ["through the cell state ‖∂L/∂c_k‖", "through the hidden state ‖∂L/∂h_k‖"]
     T = len(chars)

@@ -170,8 +170,11 @@ def test_result_is_json_and_chart_has_titles_axes_and_legends():
     assert "Gates" in gates_panel["title"]["text"][0] and "Cell state" in cells["title"]["text"][0]
     assert any("surgery" in line for line in cells["title"]["subtitle"])
     for panel in spec["vconcat"]:
-        assert panel["encoding"]["x"]["title"] and panel["encoding"]["y"]["title"]
+        view = panel["layer"][0] if "layer" in panel else panel
+        assert view["encoding"]["x"]["title"] and view["encoding"]["y"]["title"]
         assert panel["width"] == "container"
+    marker = spec["datasets"][cells["layer"][1]["data"]["name"]]
+    assert marker[0]["t"] == r.clamp_from  # the line where surgery begins
     assert grads["encoding"]["y"]["scale"]["type"] == "log"
     assert grads["encoding"]["color"]["legend"]["orient"] == "bottom"
 
