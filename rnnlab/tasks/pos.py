@@ -30,14 +30,12 @@ MAX_WORDS = 12
 
 
 def _noun_phrase(rng: np.random.Generator) -> tuple[list[str], list[int]]:
-    words, tags = [], []
-    if rng.random() < 0.6:
-        words.append(DETS[rng.integers(len(DETS))]), tags.append(0)
-    if rng.random() < 0.4:
-        words.append(ADJS[rng.integers(len(ADJS))]), tags.append(1)
-    nouns = NOUNS + AMBIGUOUS
-    words.append(nouns[rng.integers(len(nouns))]), tags.append(2)
-    return words, tags
+    """[det] [adj] noun: a determiner 60 % of the time, an adjective 40 %."""
+    parts = [(DETS, 0)] if rng.random() < 0.6 else []
+    parts += [(ADJS, 1)] if rng.random() < 0.4 else []
+    parts.append((NOUNS + AMBIGUOUS, 2))
+    words = [choices[rng.integers(len(choices))] for choices, _ in parts]
+    return words, [tag for _, tag in parts]
 
 
 def sentence(rng: np.random.Generator) -> tuple[list[str], list[int]]:
