@@ -89,12 +89,14 @@ class Result(BaseModel):
     detail: str  # a held-out score, in words
     accuracy: float  # held-out score of this pattern's model
     baseline_accuracy: float | None  # bag of words on the same held-out split (many-to-one only)
+    baseline_answer: str | None  # the bag of words' answer to this input (many-to-one only)
 
 
 def _many_to_one(text: str) -> Result:
     data, rnn, bow, rnn_acc, bow_acc = apps.sentiment()
     ids, lengths = data.encode([text])
     p = nn.softmax(rnn.forward(ids, lengths=lengths)[0].astype(np.float64))  # (C,)
+    q = nn.softmax(bow.forward(data.counts(ids, lengths))[0].astype(np.float64))  # (C,) bag of words
     tokens = [w if w in data.index else f"{w}?" for w in apps.words(text)[: apps.MAX_WORDS]]
     T = len(tokens)
     return Result(
@@ -104,7 +106,8 @@ def _many_to_one(text: str) -> Result:
         output_shape="scores (B, C) = (1, 2): one answer for the whole sequence",
         answer=f"{SENTIMENT[int(p.argmax())]} ({p.max():.0%})",
         detail=f"held-out accuracy on {apps.HELD_OUT} reviews: GRU {rnn_acc:.0%}, bag of words {bow_acc:.0%}",
-        accuracy=round(rnn_acc, 4), baseline_accuracy=round(bow_acc, 4))
+        accuracy=round(rnn_acc, 4), baseline_accuracy=round(bow_acc, 4),
+        baseline_answer=f"{SENTIMENT[int(q.argmax())]} ({q.max():.0%})")
 
 
 def _many_to_many(text: str) -> Result:
@@ -119,7 +122,7 @@ def _many_to_many(text: str) -> Result:
         output_shape=f"scores (B, T, C) = (1, {T}, 4): one tag per word",
         answer=" ".join(f"{w}/{t}" for w, t in zip(words, tags)),
         detail=f"held-out accuracy {acc:.0%} of words, {ambiguous:.0%} of the noun-or-verb ones",
-        accuracy=round(acc, 4), baseline_accuracy=None)
+        accuracy=round(acc, 4), baseline_accuracy=None, baseline_answer=None)
 
 
 def _one_to_many(text: str) -> Result:
@@ -135,7 +138,7 @@ def _one_to_many(text: str) -> Result:
         output_shape=f"ids (B, N) = (1, {GENERATE}): each drawn character is fed back in",
         answer=text + out,
         detail=f"trained on Shakespeare to {hidden_state.trained_weights()[1]:.2f} nats per character",
-        accuracy=round(hidden_state.trained_weights()[1], 4), baseline_accuracy=None)
+        accuracy=round(hidden_state.trained_weights()[1], 4), baseline_accuracy=None, baseline_answer=None)
 
 
 def _encoder_decoder(text: str) -> Result:
@@ -148,7 +151,7 @@ def _encoder_decoder(text: str) -> Result:
         input_shape=f"source ids (B, S) = (1, {S}) → encoder states (B, S, H) = (1, {S}, {apps.SEQ2SEQ_HIDDEN})",
         output_shape=f"ids (B, N) = (1, {N}): decoded one at a time, until “end”",
         answer="".join(s for s in steps if s != "end"), detail=f"held-out exact match {acc:.0%} (dates never seen in training)",
-        accuracy=round(acc, 4), baseline_accuracy=None)
+        accuracy=round(acc, 4), baseline_accuracy=None, baseline_answer=None)
 
 
 RUNNERS = {"many-to-one": _many_to_one, "many-to-many": _many_to_many, "one-to-many": _one_to_many,
@@ -232,5 +235,6 @@ def chart(result: Result) -> alt.TopLevelMixin:
                     {"x": 0, "y": ROWS["output"] - 0.42, "caption": f"out: {r.output_shape}"}]
     return charts.finish(
         alt.LayerChart(layer=[rects, text, captions], width="container", height=charts.HEIGHT,
-                       title=charts.title(f"{r.pattern}: {r.answer}", [r.model, r.detail])),
+                       title=charts.title(f"{r.pattern}: {r.answer}", [r.model, r.detail] + (
+                           [f"the bag of words says: {r.baseline_answer}"] if r.baseline_answer else []))),
         boxes=boxes, captions=caption_rows)

@@ -24,6 +24,16 @@ def test_sentiment_model_is_well_above_chance_and_both_accuracies_are_reported()
     assert r.outputs == ["positive"]
 
 
+def test_bag_of_words_answer_ignores_word_order_and_the_gru_does_not():
+    a = _run("many-to-one", "not good, it was bad")
+    b = _run("many-to-one", "not bad, it was good")
+    assert a.baseline_answer == b.baseline_answer  # the same words: the same counts
+    data, rnn, _, _, _ = apps.sentiment()
+    encoded = [data.encode([t]) for t in ("not good, it was bad", "not bad, it was good")]
+    scores = [rnn.forward(ids, lengths=lengths)[0] for ids, lengths in encoded]
+    assert not np.allclose(scores[0], scores[1])
+
+
 def test_sentiment_split_is_seeded_and_held_out():
     data = apps.Reviews()
     assert len(data.test) == apps.HELD_OUT and len(data.train) == 3000 - apps.HELD_OUT
