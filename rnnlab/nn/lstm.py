@@ -10,14 +10,23 @@ Shape letters: B batch, T time, I input size, H hidden size.
 Vectors are columns, as in the equations (see rnn.py): h_t is (H, B), and the
 four gates are four contiguous row blocks of a_t. The parameters use torch's
 gate order i, f, g, o; inside, the blocks are kept in the order i, f, o, g so
-that the three sigmoid gates are contiguous and one sigmoid covers them.
-``lstm_forward`` reorders the weights once per call and ``lstm_backward``
-returns the weight gradients in torch's order again; the step functions work
-in the i, f, o, g order.
+that the three sigmoid gates are contiguous: since sigmoid(a) = 0.5 tanh(a/2)
++ 0.5, one tanh then covers all four gates. ``lstm_forward`` reorders the
+weights once per call and ``lstm_backward`` returns the weight gradients in
+torch's order again; the step functions work in the i, f, o, g order.
 
-As in rnn.py: every step's input projection in one call before the loop, one
-matrix product per step for all four gates, and after the backward recurrence
-one GEMM for all weight gradients.
+Backward, the only sequential part of BPTT is linear. Given the forward pass,
+every local derivative of a step (o * tanh'(c_t), each gate's derivative times
+what it multiplies) is fixed, whatever the loss: ``lstm_local_derivatives``
+computes them for all steps at once, before the loop. The loop is then the
+linear recurrence
+
+    dc_t = dh_t * o tanh'(c_t) + f_{t+1} * dc_{t+1}
+    da_t = P_t * [dc_t, dc_t, dh_t, dc_t]          (P: the local derivatives, i f o g)
+    dh_{t-1} = W_hh^T da_t + dL/dout_{t-1}
+
+(``lstm_step_backprop``), and the weight gradients are one GEMM over all steps
+after it, as in rnn.py.
 
 Gate surgery, for the lesson: ``lstm_forward(..., gate_override={"f": (0.0, 12)})``
 sets the forget gate to 0 at every step t >= 12, after its sigmoid and before it
@@ -33,9 +42,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from rnnlab.nn.rnn import (carry, input_grad, input_projection, sigmoid_, to_batch_first, to_columns,
-                          weight_grads)
-
+from rnnlab.nn.rnn import HALF, carry, input_grad, input_projection, to_batch_first, to_columns, weight_grads
 
 CLAMPABLE = {"i": 0, "f": 1, "o": 2}  # the sigmoid gates and their blocks in the i, f, o, g order
 
@@ -58,9 +65,22 @@ class LSTMStepCache:
     c_prev: np.ndarray  # (H, B) c_{t-1}
     ifog: np.ndarray  # (4H, B) gate activations i, f, o, g
     tanh_c: np.ndarray  # (H, B) tanh(c_t)
-    h: np.ndarray  # (H, B) h_t
     W_hh: np.ndarray  # (4H, H) rows in i, f, o, g order
     clamped: tuple[int, ...] = ()  # gate blocks (0 i, 1 f, 2 o) set to a constant at this step
+
+
+@dataclass(slots=True)
+class LSTMLocal:
+    """The local derivatives of one step: what backprop multiplies the incoming gradients by.
+    They depend on the forward pass only; with a leading T axis on every array they hold
+    every step's at once. dL/da = P * [dc, dc, dh, dc], gate by gate."""
+
+    dc_dh: np.ndarray  # (H, B) o * tanh'(c_t): dL/dc_t gets dh_t * this through h_t = o tanh(c_t)
+    f: np.ndarray  # (H, B) f_t: dL/dc_{t-1} gets f_t * dL/dc_t through c_t = f c_{t-1} + i g
+    P_i: np.ndarray  # (H, B) g * i'             (i' = i (1 - i), and so on)
+    P_f: np.ndarray  # (H, B) c_{t-1} * f'
+    P_o: np.ndarray  # (H, B) tanh(c_t) * o'
+    P_g: np.ndarray  # (H, B) i * g'              (g' = 1 - g^2)
 
 
 @dataclass(slots=True)
@@ -74,56 +94,86 @@ class LSTMStepGrads:
 
 
 def lstm_step_forward(xw_t, h_prev, c_prev, W_hh, *, clamp=None, ifog=None, c=None, tanh_c=None,
-                      h=None):
+                      h=None, gates=None):
     """One step. xw_t (4H, B) = W_ih x_t + b_ih + b_hh (i, f, o, g); h_prev, c_prev (H, B);
     W_hh (4H, H) (i, f, o, g). clamp: optional {block: value} (blocks 0 i, 1 f, 2 o): that
     gate is set to value after its sigmoid (gate surgery). ifog (4H, B), c, tanh_c, h (H, B):
-    optional preallocated C-contiguous outputs. Returns (h_t, c_t, cache)."""
-    H = h_prev.shape[0]
-    ifog = np.dot(W_hh, h_prev, out=ifog)  # W_hh h_{t-1} for all four gates in one product
+    optional preallocated C-contiguous outputs; gates: optional views (ifo, i, f, o, g) of
+    ifog's blocks, so that a step in a loop does not slice. Returns (h_t, c_t, cache)."""
+    H, half = h_prev.shape[0], HALF[h_prev.dtype.char]
+    ifog = np.dot(W_hh, h_prev, ifog)  # W_hh h_{t-1} for all four gates in one product
     ifog += xw_t  # a_t
-    sigmoid_(ifog[: 3 * H])  # i, f, o = sigmoid(a_i, a_f, a_o)
+    if gates is None:
+        gates = ifog[: 3 * H], ifog[:H], ifog[H : 2 * H], ifog[2 * H : 3 * H], ifog[3 * H :]
+    ifo, i, f, o, g = gates
+    ifo *= half  # a / 2 for i, f, o: sigmoid(a) = 0.5 * tanh(a / 2) + 0.5
+    np.tanh(ifog, ifog)  # one tanh for all four gates; g = tanh(a_g)
+    ifo *= half
+    ifo += half  # i, f, o = sigmoid(a_i, a_f, a_o)
     if clamp:
         for block, value in clamp.items():
             ifog[block * H : (block + 1) * H] = value  # surgery: the gate is a constant
-    i, f, o, g = ifog[:H], ifog[H : 2 * H], ifog[2 * H : 3 * H], ifog[3 * H :]
-    np.tanh(g, out=g)  # g = tanh(a_g)
-    c = np.multiply(f, c_prev, out=c)  # c_t = f * c_{t-1} ...
-    tanh_c = np.multiply(i, g, out=tanh_c)  # (tanh_c holds i * g for a moment)
+    c = np.multiply(f, c_prev, c)  # c_t = f * c_{t-1} ...
+    tanh_c = np.multiply(i, g, tanh_c)  # (tanh_c holds i * g for a moment)
     c += tanh_c  # ... + i * g
-    np.tanh(c, out=tanh_c)
-    h = np.multiply(o, tanh_c, out=h)  # h_t = o * tanh(c_t)
-    return h, c, LSTMStepCache(c_prev, ifog, tanh_c, h, W_hh, tuple(clamp) if clamp else ())
+    np.tanh(c, tanh_c)
+    h = np.multiply(o, tanh_c, h)  # h_t = o * tanh(c_t)
+    return h, c, LSTMStepCache(c_prev, ifog, tanh_c, W_hh, tuple(clamp) if clamp else ())
 
 
-def lstm_step_backward(dh, dc_next, cache: LSTMStepCache, *, da=None, dc=None, dh_prev=None,
-                       dc_prev=None, work=None) -> LSTMStepGrads:
-    """dh (H, B): the total dL/dh_t. dc_next (H, B): dL/dc_t through c_{t+1} only (what the
-    next step returned as dc_prev; at the last step the final-state gradient, or zeros).
-    da, work (4H, B) and dc, dh_prev, dc_prev (H, B): optional preallocated outputs and
-    scratch; dc_prev may be the same array as dc_next (it is read before it is written)."""
-    H = dh.shape[0]
-    ifog, tanh_c = cache.ifog, cache.tanh_c
-    i, f, o, g = ifog[:H], ifog[H : 2 * H], ifog[2 * H : 3 * H], ifog[3 * H :]
-    da = np.empty_like(ifog) if da is None else da
-    di, df, do, dg = da[:H], da[H : 2 * H], da[2 * H : 3 * H], da[3 * H :]
-    dc = np.multiply(cache.h, tanh_c, out=dc)  # backprop h_t = o * tanh(c_t) into c_t:
-    np.subtract(o, dc, out=dc)  # o * tanh'(c_t) = o * (1 - tanh^2 c_t) = o - h_t * tanh(c_t)
-    dc *= dh
-    dc += dc_next  # total dL/dc_t: through h_t and through c_{t+1}
-    np.multiply(dh, tanh_c, out=do)  # dL/do
-    np.multiply(dc, g, out=di)  # dL/di   (c_t = f * c_{t-1} + i * g)
-    np.multiply(dc, cache.c_prev, out=df)  # dL/df
-    np.multiply(dc, i, out=dg)  # dL/dg
-    dc_prev = np.multiply(dc, f, out=dc_prev)  # dL/dc_{t-1} through this step
-    work = np.multiply(ifog, ifog, out=work)  # the activations' derivatives, all gates at once:
-    np.subtract(ifog[: 3 * H], work[: 3 * H], out=work[: 3 * H])  # sigmoid' = s - s^2
-    np.subtract(1, work[3 * H :], out=work[3 * H :])  # tanh' = 1 - g^2
-    da *= work  # backprop through the activations: dL/da_t
-    for block in cache.clamped:
-        da[block * H : (block + 1) * H] = 0  # a clamped gate does not depend on a_t
-    dh_prev = np.dot(cache.W_hh.T, da, out=dh_prev)  # backprop through W_hh h_{t-1}
+def gate_blocks(a, n: int = 4) -> list[np.ndarray]:
+    """The n row blocks of a (..., nH, B) array, as views (..., H, B)."""
+    H = a.shape[-2] // n
+    return [a[..., k * H : (k + 1) * H, :] for k in range(n)]
+
+
+def lstm_local_derivatives(c_prev, ifog, tanh_c) -> LSTMLocal:
+    """The local derivatives of a step from its forward values: c_prev, tanh_c (..., H, B) and
+    ifog (..., 4H, B), for one step or, with a leading T axis, for every step in one go."""
+    i, f, o, g = gate_blocks(ifog)
+    P = np.multiply(ifog, ifog)  # the activations' derivatives, all gates at once:
+    ifo = P[..., : 3 * i.shape[-2], :]
+    np.subtract(ifog[..., : ifo.shape[-2], :], ifo, out=ifo)  # sigmoid' = s - s^2
+    P_i, P_f, P_o, P_g = gate_blocks(P)
+    P_i *= g  # dL/da_i = dc * g * i'
+    P_f *= c_prev  # dL/da_f = dc * c_{t-1} * f'
+    P_o *= tanh_c  # dL/da_o = dh * tanh(c_t) * o'
+    np.subtract(1, P_g, out=P_g)  # tanh' = 1 - g^2
+    P_g *= i  # dL/da_g = dc * i * g'
+    dc_dh = np.multiply(tanh_c, tanh_c)
+    np.subtract(1, dc_dh, out=dc_dh)
+    dc_dh *= o  # o * tanh'(c_t) = o * (1 - tanh^2 c_t)
+    return LSTMLocal(dc_dh, f, P_i, P_f, P_o, P_g)
+
+
+def lstm_step_backprop(dh, dc_next, local: LSTMLocal, W_hh, *, da=None, da_gates=None, dc=None,
+                       dh_prev=None, dc_prev=None) -> LSTMStepGrads:
+    """The linear part of one step's backward. dh (H, B): the total dL/dh_t. dc_next (H, B):
+    dL/dc_t through c_{t+1} only (the next step's dc_prev; at the last step the final-state
+    gradient, or zeros). local: this step's local derivatives. da (4H, B) and dc, dh_prev,
+    dc_prev (H, B): optional preallocated outputs, da_gates: optional views of da's four
+    blocks; dc and dc_prev may be the same array as dc_next (it is read first)."""
+    if da is None:
+        da = np.empty((4 * dh.shape[0], dh.shape[1]), dh.dtype)
+    da_i, da_f, da_o, da_g = gate_blocks(da) if da_gates is None else da_gates
+    dc = np.multiply(dh, local.dc_dh, dc)  # backprop h_t = o * tanh(c_t) into c_t,
+    dc += dc_next  # plus what comes through c_{t+1}: the total dL/dc_t
+    np.multiply(local.P_i, dc, da_i)  # dL/da_i
+    np.multiply(local.P_f, dc, da_f)  # dL/da_f
+    np.multiply(local.P_o, dh, da_o)  # dL/da_o
+    np.multiply(local.P_g, dc, da_g)  # dL/da_g
+    dc_prev = np.multiply(dc, local.f, dc_prev)  # dL/dc_{t-1} through this step
+    dh_prev = np.dot(W_hh.T, da, dh_prev)  # backprop through W_hh h_{t-1}
     return LSTMStepGrads(da, dh_prev, dc_prev, dc)
+
+
+def lstm_step_backward(dh, dc_next, cache: LSTMStepCache, **buffers) -> LSTMStepGrads:
+    """One step's backward: its local derivatives, then the linear part (lstm_step_backprop,
+    which takes the same optional buffers). A clamped gate gets no gradient."""
+    local = lstm_local_derivatives(cache.c_prev, cache.ifog, cache.tanh_c)
+    for block in cache.clamped:
+        (local.P_i, local.P_f, local.P_o)[block][...] = 0  # a clamped gate does not depend on a_t
+    return lstm_step_backprop(dh, dc_next, local, cache.W_hh, **buffers)
 
 
 # --- a whole sequence -------------------------------------------------------------
@@ -176,9 +226,11 @@ def lstm_forward(x, h0, c0, W_ih, W_hh, b_ih, b_hh, gate_override=None):
     hs[0], cs[0] = h0.T, c0.T
     ifog = np.empty((T, 4 * H, B), dtype=x.dtype)
     tanh_c = np.empty((T, H, B), dtype=x.dtype)
-    steps = zip(xw, hs, cs, ifog, tanh_c, cs[1:], hs[1:], _per_step(clamp_from, T))
-    for xw_t, h_prev, c_prev, ifog_t, tanh_c_t, c, h, clamp in steps:
-        lstm_step_forward(xw_t, h_prev, c_prev, W_hh, clamp=clamp, ifog=ifog_t, c=c, tanh_c=tanh_c_t, h=h)
+    gates = zip(ifog[:, : 3 * H], *gate_blocks(ifog))  # each step's (ifo, i, f, o, g) views
+    steps = zip(xw, hs, cs, ifog, gates, tanh_c, cs[1:], hs[1:], _per_step(clamp_from, T))
+    for xw_t, h_prev, c_prev, ifog_t, gates_t, tanh_c_t, c, h, clamp in steps:
+        lstm_step_forward(xw_t, h_prev, c_prev, W_hh, clamp=clamp, ifog=ifog_t, gates=gates_t,
+                          c=c, tanh_c=tanh_c_t, h=h)
     cache = LSTMCache(x_cols, hs, cs, ifog, tanh_c, W_ih, W_hh, clamp_from)
     return to_batch_first(hs[1:]), hs[T].T.copy(), cs[T].T.copy(), cache
 
@@ -210,21 +262,22 @@ def _clamps(gate_override) -> tuple[tuple[int, float, int], ...]:
 
 def lstm_backward(dout, dhT, dcT, cache: LSTMCache) -> LSTMGrads:
     """dout (B, T, H) = dL/dout or None (zeros); dhT, dcT (B, H) = dL/dh_T, dL/dc_T or None."""
-    hs, cs, ifog, tanh_c, W_hh = cache.hs, cache.cs, cache.ifog, cache.tanh_c, cache.W_hh
+    hs, cs, W_hh = cache.hs, cache.cs, cache.W_hh
     T, H, B = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
+    local = lstm_local_derivatives(cs[:-1], cache.ifog, cache.tanh_c)  # every step's, (T, ·, B)
+    for block, _, t0 in cache.clamp_from:
+        (local.P_i, local.P_f, local.P_o)[block][t0:] = 0  # a clamped gate does not depend on a_t
     dh = np.zeros((T, H, B), hs.dtype) if dout is None else to_columns(dout, hs.dtype)
     dh_carry = carry(dhT, H, B, hs.dtype)  # dL/dh_t through step t+1; at t = T-1 the final-state grad
     dc_carry = carry(dcT, H, B, hs.dtype)  # likewise dL/dc_t through c_{t+1}
     da = np.empty((T, 4 * H, B), dtype=hs.dtype)  # dL/da_t for every step, for the weight GEMM
     dc = np.empty((T, H, B), dtype=hs.dtype)
-    work = np.empty((4 * H, B), dtype=hs.dtype)
-    clamped = [tuple(clamp) if clamp else () for clamp in _per_step(cache.clamp_from, T)]
-    backwards = zip(dh[::-1], hs[:0:-1], cs[-2::-1], ifog[::-1], tanh_c[::-1], da[::-1], dc[::-1],
-                    clamped[::-1])
-    for dh_t, h, c_prev, ifog_t, tanh_c_t, da_t, dc_t, clamped_t in backwards:  # t = T-1, ..., 0
+    local_t = zip(local.dc_dh, local.f, local.P_i, local.P_f, local.P_o, local.P_g)
+    backwards = zip(dh, list(local_t), da, zip(*gate_blocks(da)), dc)
+    for dh_t, local_t, da_t, da_gates, dc_t in reversed(list(backwards)):  # t = T-1, ..., 0
         dh_t += dh_carry  # dh[t] is now the total dL/dh_t
-        lstm_step_backward(dh_t, dc_carry, LSTMStepCache(c_prev, ifog_t, tanh_c_t, h, W_hh, clamped_t),
-                           da=da_t, dc=dc_t, dh_prev=dh_carry, dc_prev=dc_carry, work=work)
+        lstm_step_backprop(dh_t, dc_carry, LSTMLocal(*local_t), W_hh, da=da_t, da_gates=da_gates,
+                           dc=dc_t, dh_prev=dh_carry, dc_prev=dc_carry)
     dW_ih, dW_hh, db, da2 = weight_grads(da, cache.x, hs)
     order = ifog_order(H)  # back to torch's i, f, g, o
     return LSTMGrads(input_grad(da2, cache.W_ih, B), dh_carry.T.copy(), dc_carry.T.copy(),
