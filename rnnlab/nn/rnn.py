@@ -12,9 +12,12 @@ batch-first arrays, (B, T, ·), and keep time-major columns, (T, ·, B), inside.
 
 Fast by design: the input projection xw_t = W_ih x_t + b_ih + b_hh of every
 step is computed before the loop in one call, so a step only adds the
-recurrent part. Backward runs only the recurrence dh_{t-1} = W_hh^T (f'(a_t) *
-dh_t) step by step; the weight gradients are one matrix product over all steps
-after the loop (``weight_grads``).
+recurrent part. Backward, the only sequential part of BPTT is linear: the
+local derivative f'(a_t) of every step is known once the forward pass has run
+(``rnn_local_derivative``, all steps in one call), and the loop runs only the
+linear recurrence dh_{t-1} = W_hh^T (f'(a_t) * dh_t) + dL/dout_{t-1}
+(``rnn_step_backprop``); the weight gradients are one matrix product over all
+steps after the loop (``weight_grads``).
 
 This module also holds the helpers the three cells share.
 """
@@ -26,6 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 
 NONLINEARITIES = ("tanh", "relu", "linear")
+HALF = {"f": np.array(0.5, np.float32), "d": np.array(0.5, np.float64)}  # by dtype.char; an array
+# of the data's own dtype, because a NumPy call with a Python float costs twice as much
 
 
 # --- shared helpers ---------------------------------------------------------------
@@ -35,10 +40,11 @@ def sigmoid_(a: np.ndarray) -> np.ndarray:
     """a <- sigmoid(a) in place, as 0.5 * tanh(a / 2) + 0.5: the same function as
     1 / (1 + exp(-a)) (it only rounds to exactly 0 or 1 a little sooner), computed by
     four fast in-place ufunc calls."""
-    a *= 0.5
-    np.tanh(a, out=a)
-    a *= 0.5
-    a += 0.5
+    half = HALF[a.dtype.char]
+    a *= half
+    np.tanh(a, a)
+    a *= half
+    a += half
     return a
 
 
@@ -112,30 +118,39 @@ class RNNStepGrads:
 def rnn_step_forward(xw_t, h_prev, W_hh, nonlinearity="tanh", *, h=None):
     """One step. xw_t (H, B) = W_ih x_t + b_ih + b_hh; h_prev (H, B); W_hh (H, H).
     h: optional preallocated C-contiguous (H, B) output. Returns (h_t, cache)."""
-    h = np.dot(W_hh, h_prev, out=h)  # W_hh h_{t-1}
+    h = np.dot(W_hh, h_prev, h)  # W_hh h_{t-1}
     h += xw_t  # a_t
     if nonlinearity == "tanh":  # h_t = f(a_t), in place
-        np.tanh(h, out=h)
+        np.tanh(h, h)
     elif nonlinearity == "relu":
         np.maximum(h, 0, out=h)
     return h, RNNStepCache(h, W_hh, nonlinearity)
 
 
-def rnn_step_backward(dh, cache: RNNStepCache, *, da=None, dh_prev=None) -> RNNStepGrads:
-    """dh (H, B): the total dL/dh_t. da, dh_prev: optional preallocated (H, B) outputs."""
-    h = cache.h
-    if cache.nonlinearity == "tanh":  # backprop through f, written with h = f(a):
-        da = np.multiply(h, h, out=da)  # tanh' = 1 - h^2
-        np.subtract(1, da, out=da)
-        da *= dh
-    elif cache.nonlinearity == "relu":
-        da = np.multiply(dh, h > 0, out=da)  # relu' = [h > 0]
-    elif da is None:
-        da = dh.copy()  # identity' = 1
-    else:
-        np.copyto(da, dh)
-    dh_prev = np.dot(cache.W_hh.T, da, out=dh_prev)  # backprop through W_hh h_{t-1}
+def rnn_local_derivative(h, nonlinearity):
+    """f'(a_t), written with h_t = f(a_t): h (..., H, B) for one step or, with a leading T
+    axis, for every step in one go. Returns an array like h."""
+    if nonlinearity == "tanh":
+        fprime = np.multiply(h, h)
+        return np.subtract(1, fprime, fprime)  # tanh' = 1 - h^2
+    if nonlinearity == "relu":
+        return (h > 0).astype(h.dtype)  # relu' = [h > 0]
+    return np.ones_like(h)  # identity' = 1
+
+
+def rnn_step_backprop(dh, fprime, W_hh, *, da=None, dh_prev=None) -> RNNStepGrads:
+    """The linear part of one step's backward. dh (H, B): the total dL/dh_t; fprime (H, B):
+    f'(a_t). da, dh_prev: optional preallocated (H, B) outputs."""
+    da = np.multiply(dh, fprime, da)  # backprop through f: dL/da_t
+    dh_prev = np.dot(W_hh.T, da, dh_prev)  # backprop through W_hh h_{t-1}
     return RNNStepGrads(da, dh_prev)
+
+
+def rnn_step_backward(dh, cache: RNNStepCache, *, da=None, dh_prev=None) -> RNNStepGrads:
+    """One step's backward: its local derivative f'(a_t), then the linear part. dh (H, B):
+    the total dL/dh_t. da, dh_prev: optional preallocated (H, B) outputs."""
+    fprime = rnn_local_derivative(cache.h, cache.nonlinearity)
+    return rnn_step_backprop(dh, fprime, cache.W_hh, da=da, dh_prev=dh_prev)
 
 
 # --- a whole sequence -------------------------------------------------------------
@@ -185,10 +200,11 @@ def rnn_backward(dout, dhT, cache: RNNCache) -> RNNGrads:
     T, H, B = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     dh = np.zeros((T, H, B), hs.dtype) if dout is None else to_columns(dout, hs.dtype)
     dh_carry = carry(dhT, H, B, hs.dtype)  # dL/dh_t through step t+1; at t = T-1 the final-state grad
+    fprime = rnn_local_derivative(hs[1:], cache.nonlinearity)  # every step's f'(a_t), (T, H, B)
     da = np.empty((T, H, B), dtype=hs.dtype)  # dL/da_t for every step, for the weight GEMM
-    for dh_t, h, da_t in zip(dh[::-1], hs[:0:-1], da[::-1]):  # t = T-1, ..., 0
+    for dh_t, fprime_t, da_t in zip(dh[::-1], fprime[::-1], da[::-1]):  # t = T-1, ..., 0
         dh_t += dh_carry  # dh[t] is now the total dL/dh_t
-        rnn_step_backward(dh_t, RNNStepCache(h, W_hh, cache.nonlinearity), da=da_t, dh_prev=dh_carry)
+        rnn_step_backprop(dh_t, fprime_t, W_hh, da=da_t, dh_prev=dh_carry)
     dW_ih, dW_hh, db, da2 = weight_grads(da, cache.x, hs)
     return RNNGrads(input_grad(da2, cache.W_ih, B), dh_carry.T.copy(), dW_ih, dW_hh, db, db.copy(),
                     dh.transpose(2, 0, 1))
