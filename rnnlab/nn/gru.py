@@ -12,6 +12,15 @@ gates are contiguous row blocks, in torch's order r, z, n (the two sigmoid
 gates are already adjacent). As in rnn.py: every step's input projection in
 one call before the loop, one matrix product per step for all three gates,
 and after the backward recurrence one GEMM per weight matrix.
+
+Backward, the only sequential part is linear (see rnn.py): every local
+derivative P of a step is fixed by the forward pass (``gru_local_derivatives``,
+all steps at once), and the loop runs only
+
+    dhw_t = [P_r, P_z, r P_n] * dh_t        dh_{t-1} = W_hh^T dhw_t + z * dh_t + dL/dout_{t-1}
+
+(``gru_step_backprop``); dL/dxw_t = [P_r, P_z, P_n] * dh_t waits until after the
+loop, one call for all steps.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnlab.nn.rnn import carry, input_grad, input_projection, sigmoid_, to_batch_first, to_columns
+from rnnlab.nn.rnn import carry, gate_blocks, input_grad, input_projection, sigmoid_, to_batch_first, to_columns
 
 # --- one step ---------------------------------------------------------------------
 
@@ -33,6 +42,17 @@ class GRUStepCache:
     rzn: np.ndarray  # (3H, B) gate activations r, z, n
     hw: np.ndarray  # (3H, B) W_hh h_{t-1} + b_hh (its n block is needed)
     W_hh: np.ndarray  # (3H, H)
+
+
+@dataclass(slots=True)
+class GRULocal:
+    """The local derivatives of one step (with a leading T axis: of every step at once).
+    They depend on the forward pass only. dL/dxw = [P_r, P_z, P_n] * dh, dL/dhw =
+    [P_r, P_z, Q_n] * dh."""
+
+    z: np.ndarray  # (H, B) the direct path: dL/dh_{t-1} gets z * dh_t
+    P: np.ndarray  # (3H, B) r, z, n blocks: P_n = (1 - z) n', P_z = (h_{t-1} - n) z', P_r = P_n hw_n r'
+    Q_n: np.ndarray  # (H, B) r * P_n: hw_n enters as r * hw_n
 
 
 @dataclass(slots=True)
@@ -49,47 +69,68 @@ def gru_step_forward(xw_t, h_prev, W_hh, b_hh, *, hw=None, rzn=None, h=None):
     (the bias repeated in every column, or (3H, 1)). hw, rzn (3H, B), h (H, B): optional
     preallocated C-contiguous outputs. Returns (h_t, cache)."""
     H = h_prev.shape[0]
-    hw = np.dot(W_hh, h_prev, out=hw)  # W_hh h_{t-1} for all three gates in one product
+    hw = np.dot(W_hh, h_prev, hw)  # W_hh h_{t-1} for all three gates in one product
     hw += b_hh
     rzn = np.empty_like(hw) if rzn is None else rzn
-    rz = np.add(xw_t[: 2 * H], hw[: 2 * H], out=rzn[: 2 * H])
+    rz = np.add(xw_t[: 2 * H], hw[: 2 * H], rzn[: 2 * H])
     sigmoid_(rz)  # r, z
     r, z, n = rzn[:H], rzn[H : 2 * H], rzn[2 * H :]
-    np.multiply(r, hw[2 * H :], out=n)  # r * (W_hn h_{t-1} + b_hn)
+    np.multiply(r, hw[2 * H :], n)  # r * (W_hn h_{t-1} + b_hn)
     n += xw_t[2 * H :]
-    np.tanh(n, out=n)  # n = tanh(xw_n + r * hw_n)
-    h = np.subtract(h_prev, n, out=h)  # h_t = n + z * (h_{t-1} - n)
+    np.tanh(n, n)  # n = tanh(xw_n + r * hw_n)
+    h = np.subtract(h_prev, n, h)  # h_t = n + z * (h_{t-1} - n)
     h *= z
     h += n
     return h, GRUStepCache(h_prev, rzn, hw, W_hh)
 
 
+def gru_local_derivatives(h_prev, rzn, hw) -> GRULocal:
+    """The local derivatives of a step from its forward values: h_prev (..., H, B), rzn and
+    hw (..., 3H, B), for one step or, with a leading T axis, for every step in one go."""
+    r, z, n = gate_blocks(rzn, 3)
+    P = np.empty_like(rzn)
+    P_r, P_z, P_n = gate_blocks(P, 3)
+    one_minus_z = np.subtract(1, z)
+    np.multiply(n, n, P_n)
+    np.subtract(1, P_n, P_n)  # tanh' = 1 - n^2
+    P_n *= one_minus_z  # dL/da_n = dh * (1 - z) * n'    (h_t = (1 - z) n + z h_{t-1})
+    np.subtract(h_prev, n, P_z)
+    P_z *= z
+    P_z *= one_minus_z  # dL/da_z = dh * (h_{t-1} - n) * z (1 - z)
+    np.multiply(P_n, gate_blocks(hw, 3)[2], P_r)
+    P_r *= r
+    P_r *= np.subtract(1, r)  # dL/da_r = dL/da_n * hw_n * r (1 - r)
+    return GRULocal(z, P, np.multiply(r, P_n))
+
+
+def gru_step_backprop(dh, local: GRULocal, W_hh, *, dhw=None, dh_prev=None, work=None,
+                      views=None) -> tuple[np.ndarray, np.ndarray]:
+    """The linear part of one step's backward. dh (H, B): the total dL/dh_t; local: this
+    step's local derivatives. dhw (3H, B), dh_prev, work (H, B): optional preallocated
+    outputs and scratch; views: optional (P_r, P_z, dhw_r, dhw_z, dhw_n) views, so that a
+    step in a loop does not slice. Returns (dL/dhw_t (3H, B), dL/dh_{t-1} (H, B))."""
+    dhw = np.empty_like(local.P) if dhw is None else dhw
+    if views is None:
+        views = (*gate_blocks(local.P, 3)[:2], *gate_blocks(dhw, 3))
+    P_r, P_z, dhw_r, dhw_z, dhw_n = views
+    np.multiply(P_r, dh, dhw_r)  # dL/da_r: r and z see hw and xw alike
+    np.multiply(P_z, dh, dhw_z)  # dL/da_z
+    np.multiply(local.Q_n, dh, dhw_n)  # dL/dhw_n = r * dL/da_n
+    dh_prev = np.dot(W_hh.T, dhw, dh_prev)  # backprop through W_hh h_{t-1}
+    work = np.multiply(local.z, dh, work)
+    dh_prev += work  # ... plus the direct path z * h_{t-1}
+    return dhw, dh_prev
+
+
 def gru_step_backward(dh, cache: GRUStepCache, *, dxw=None, dhw=None, dh_prev=None,
                       work=None) -> GRUStepGrads:
-    """dh (H, B): the total dL/dh_t. dxw, dhw, work (3H, B), dh_prev (H, B): optional
-    preallocated outputs and scratch."""
-    H = dh.shape[0]
-    rzn, h_prev = cache.rzn, cache.h_prev
-    r, z, n = rzn[:H], rzn[H : 2 * H], rzn[2 * H :]
-    dxw = np.empty_like(rzn) if dxw is None else dxw
-    dhw = np.empty_like(rzn) if dhw is None else dhw
-    da_r, da_z, da_n = dxw[:H], dxw[H : 2 * H], dxw[2 * H :]
-    work = np.multiply(rzn, rzn, out=work)  # the activations' derivatives, all gates at once:
-    np.subtract(rzn[: 2 * H], work[: 2 * H], out=work[: 2 * H])  # sigmoid' = s - s^2
-    np.subtract(1, work[2 * H :], out=work[2 * H :])  # tanh' = 1 - n^2
-    np.subtract(1, z, out=da_n)  # dL/dn = dh * (1 - z)
-    da_n *= dh
-    da_n *= work[2 * H :]  # backprop through tanh: dL/da_n
-    np.subtract(h_prev, n, out=da_z)  # dL/dz = dh * (h_{t-1} - n)
-    da_z *= dh
-    np.multiply(da_n, cache.hw[2 * H :], out=da_r)  # dL/dr = da_n * hw_n
-    dxw[: 2 * H] *= work[: 2 * H]  # backprop through the sigmoids: dL/da_r, dL/da_z
-    dhw[: 2 * H] = dxw[: 2 * H]  # r and z see xw and hw alike
-    np.multiply(da_n, r, out=dhw[2 * H :])  # hw_n enters as r * hw_n
-    dh_prev = np.dot(cache.W_hh.T, dhw, out=dh_prev)  # backprop through W_hh h_{t-1}
-    np.multiply(dh, z, out=work[:H])
-    dh_prev += work[:H]  # ... plus the direct path z * h_{t-1}
-    return GRUStepGrads(dxw, dhw, dh_prev)
+    """One step's backward: its local derivatives, then the linear part. dh (H, B): the total
+    dL/dh_t. dxw, dhw (3H, B), dh_prev, work (H, B): optional preallocated outputs and scratch."""
+    local = gru_local_derivatives(cache.h_prev, cache.rzn, cache.hw)
+    dhw, dh_prev = gru_step_backprop(dh, local, cache.W_hh, dhw=dhw, dh_prev=dh_prev,
+                                     work=None if work is None else work[: dh.shape[0]])
+    dxw = np.multiply(local.P.reshape(3, *dh.shape), dh, None if dxw is None else dxw.reshape(3, *dh.shape))
+    return GRUStepGrads(dxw.reshape(local.P.shape), dhw, dh_prev)
 
 
 # --- a whole sequence -------------------------------------------------------------
@@ -143,14 +184,18 @@ def gru_backward(dout, dhT, cache: GRUCache) -> GRUGrads:
     T, H, B = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     dh = np.zeros((T, H, B), hs.dtype) if dout is None else to_columns(dout, hs.dtype)
     dh_carry = carry(dhT, H, B, hs.dtype)  # dL/dh_t through step t+1; at t = T-1 the final-state grad
-    dxw = np.empty((T, 3 * H, B), dtype=hs.dtype)  # per-step gradients, for the weight GEMMs
-    dhw = np.empty((T, 3 * H, B), dtype=hs.dtype)
-    work = np.empty((3 * H, B), dtype=hs.dtype)
-    backwards = zip(dh[::-1], hs[-2::-1], rzn[::-1], hw[::-1], dxw[::-1], dhw[::-1])
-    for dh_t, h_prev, rzn_t, hw_t, dxw_t, dhw_t in backwards:  # t = T-1, ..., 0
+    local = gru_local_derivatives(hs[:-1], rzn, hw)  # every step's, (T, ·, B)
+    dhw = np.empty((T, 3 * H, B), dtype=hs.dtype)  # dL/dhw_t for every step, for the weight GEMM
+    work = np.empty((H, B), dtype=hs.dtype)
+    P_r, P_z, _ = gate_blocks(local.P, 3)
+    views = zip(P_r, P_z, *gate_blocks(dhw, 3))
+    backwards = zip(dh, local.z, local.P, local.Q_n, dhw, views)
+    for dh_t, z_t, P_t, Q_n_t, dhw_t, views_t in reversed(list(backwards)):  # t = T-1, ..., 0
         dh_t += dh_carry  # dh[t] is now the total dL/dh_t
-        gru_step_backward(dh_t, GRUStepCache(h_prev, rzn_t, hw_t, W_hh),
-                          dxw=dxw_t, dhw=dhw_t, dh_prev=dh_carry, work=work)
+        gru_step_backprop(dh_t, GRULocal(z_t, P_t, Q_n_t), W_hh, dhw=dhw_t, dh_prev=dh_carry,
+                          work=work, views=views_t)
+    dxw = local.P  # (T, 3H, B), turned in place into dL/dxw_t = [P_r, P_z, P_n] * dh_t, all steps at once:
+    np.multiply(dxw.reshape(T, 3, H, B), dh[:, None], out=dxw.reshape(T, 3, H, B))
     dxw2 = dxw.transpose(1, 0, 2).reshape(3 * H, T * B)  # (3H, T*B)
     dhw2 = dhw.transpose(1, 0, 2).reshape(3 * H, T * B)
     x2 = cache.x.transpose(1, 0, 2).reshape(-1, T * B)  # (I, T*B)

@@ -42,7 +42,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from rnnlab.nn.rnn import HALF, carry, input_grad, input_projection, to_batch_first, to_columns, weight_grads
+from rnnlab.nn.rnn import (HALF, carry, gate_blocks, input_grad, input_projection, to_batch_first,
+                          to_columns, weight_grads)
 
 CLAMPABLE = {"i": 0, "f": 1, "o": 2}  # the sigmoid gates and their blocks in the i, f, o, g order
 
@@ -119,12 +120,6 @@ def lstm_step_forward(xw_t, h_prev, c_prev, W_hh, *, clamp=None, ifog=None, c=No
     np.tanh(c, tanh_c)
     h = np.multiply(o, tanh_c, h)  # h_t = o * tanh(c_t)
     return h, c, LSTMStepCache(c_prev, ifog, tanh_c, W_hh, tuple(clamp) if clamp else ())
-
-
-def gate_blocks(a, n: int = 4) -> list[np.ndarray]:
-    """The n row blocks of a (..., nH, B) array, as views (..., H, B)."""
-    H = a.shape[-2] // n
-    return [a[..., k * H : (k + 1) * H, :] for k in range(n)]
 
 
 def lstm_local_derivatives(c_prev, ifog, tanh_c) -> LSTMLocal:

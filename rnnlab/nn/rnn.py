@@ -48,6 +48,12 @@ def sigmoid_(a: np.ndarray) -> np.ndarray:
     return a
 
 
+def gate_blocks(a, n: int = 4) -> list[np.ndarray]:
+    """The n row blocks of a (..., nH, B) array, as views (..., H, B)."""
+    H = a.shape[-2] // n
+    return [a[..., k * H : (k + 1) * H, :] for k in range(n)]
+
+
 def to_columns(x: np.ndarray, dtype=None) -> np.ndarray:
     """(B, T, X) -> a new time-major column array (T, X, B)."""
     return np.array(x.transpose(1, 2, 0), dtype=dtype, order="C")
