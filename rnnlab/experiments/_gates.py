@@ -113,7 +113,8 @@ def heatmap(blocks: dict[str, list[list[float]]], chars: list[str], title: str, 
                     axis=alt.Axis(ticks=False, labelExpr=f"{json.dumps({str(k): v for k, v in middle.items()})}"
                                                          "[datum.value] || ''", labelFontSize=11)),
             color=alt.Color("v:Q", title=value, scale=colour,
-                            legend=alt.Legend(orient="right", gradientLength=70, titleFontSize=11)),
+                            legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=150,
+                                              titleFontSize=11)),
             tooltip=[alt.Tooltip("t:O", title="step"), alt.Tooltip("char:N", title="input"),
                      alt.Tooltip("unit:O"), alt.Tooltip("v:Q", title=value, format=".2f")]),
         width="container", height=7 * len(names) * (H + 1), title=charts.title(title, subtitle))

@@ -88,7 +88,7 @@ def chart(result: Result) -> alt.TopLevelMixin:
     r = result
     chars = r.chars
     heat_gates = gates.heatmap(
-        {"update z": r.gates["z"], "reset r": r.gates["r"]}, chars, "Update gate z and reset gate r",
+        {"z": r.gates["z"], "r": r.gates["r"]}, chars, "Update gate z and reset gate r",
         alt.Scale(scheme="viridis", domain=[0, 1]), "gate (0–1)",
         [f"GRU, {r.hidden_size} units, held-out accuracy {r.accuracy:.0%}",
          f"answer “{r.answer}” ({max(r.probs):.0%}); right: “{r.target}”"])

@@ -144,14 +144,14 @@ def chart(result: Result) -> alt.TopLevelMixin:
     chars = r.chars
     gate_colour = alt.Scale(scheme="viridis", domain=[0, 1])
     cell_colour = alt.Scale(scheme=charts.DIVERGING, domain=[-CELL_RANGE, CELL_RANGE], clamp=True)
-    panels = [gates.heatmap({"input i": r.gates["i"], "forget f": r.gates["f"], "output o": r.gates["o"]},
+    panels = [gates.heatmap({"i": r.gates["i"], "f": r.gates["f"], "o": r.gates["o"]},
                             chars, "Gates: i write, f keep, o show", gate_colour, "gate (0–1)",
                             f"LSTM, {r.hidden_size} units, held-out accuracy {r.accuracy:.0%}")]
     cells = {"intact": r.cell}
     subtitle = [f"intact: answer “{r.answer}” ({max(r.probs):.0%}); right: “{r.target}”"]
     if r.surgery_cell is not None:
         g = GATE_NAMES[r.surgery]
-        cells[f"{g} = {r.clamp_value:g} from {r.clamp_from}"] = r.surgery_cell
+        cells[f"{g} = {r.clamp_value:g}"] = r.surgery_cell
         subtitle += [f"with {g} clamped to {r.clamp_value:g} from step {r.clamp_from}: answer "
                      f"“{r.surgery_answer}” ({max(r.surgery_probs):.0%})",
                      f"held-out accuracy with this surgery {r.surgery_accuracy:.0%} (chance {1 / gates.K:.0%})"]
@@ -159,7 +159,7 @@ def chart(result: Result) -> alt.TopLevelMixin:
     panels.append(gates.heatmap(cells, chars, "Cell state c: the memory", cell_colour, "c", subtitle,
                                 marker=r.clamp_from if r.surgery_cell is not None else None))
 
-    series = ["through the cell state ‖∂L/∂c_k‖", "through the hidden state ‖∂L/∂h_k‖"]
+    series = ["cell state ‖∂L/∂c_k‖", "hidden state ‖∂L/∂h_k‖"]
     T = len(chars)
     keep_c, keep_h = r.grad_c[0] / r.grad_c[-1], r.grad_h[0] / r.grad_h[-1]
     grads = alt.Chart(
