@@ -100,10 +100,10 @@ def _many_to_one(text: str) -> Result:
     tokens = [w if w in data.index else f"{w}?" for w in apps.words(text)[: apps.MAX_WORDS]]
     T = len(tokens)
     return Result(
-        pattern="many-to-one", model="word embeddings → GRU (H = 32) → last state → 2 classes",
+        pattern="many-to-one", model="embeddings → GRU (H = 32) → 2 classes",
         inputs=tokens, outputs=[SENTIMENT[int(p.argmax())]],
-        input_shape=f"ids (B, T) = (1, {T}) → embeddings (B, T, E) = (1, {T}, 32)",
-        output_shape="scores (B, C) = (1, 2): one answer for the whole sequence",
+        input_shape=f"(B, T) = (1, {T}) ids → (B, T, E) = (1, {T}, 32)",
+        output_shape="(B, C) = (1, 2) scores: one answer",
         answer=f"{SENTIMENT[int(p.argmax())]} ({p.max():.0%})",
         detail=f"held-out accuracy on {apps.HELD_OUT} reviews: GRU {rnn_acc:.0%}, bag of words {bow_acc:.0%}",
         accuracy=round(rnn_acc, 4), baseline_accuracy=round(bow_acc, 4),
@@ -116,10 +116,10 @@ def _many_to_many(text: str) -> Result:
     tags = [pos.TAGS[i] for i in model.forward(pos.encode(words)[None])[0].argmax(-1)]
     T = len(words)
     return Result(
-        pattern="many-to-many", model="word embeddings → GRU (H = 32) → 4 tag scores at every step",
+        pattern="many-to-many", model="embeddings → GRU (H = 32) → 4 tags per word",
         inputs=words, outputs=tags,
-        input_shape=f"ids (B, T) = (1, {T}) → embeddings (B, T, E) = (1, {T}, 16)",
-        output_shape=f"scores (B, T, C) = (1, {T}, 4): one tag per word",
+        input_shape=f"(B, T) = (1, {T}) ids → (B, T, E) = (1, {T}, 16)",
+        output_shape=f"(B, T, C) = (1, {T}, 4) scores: a tag per word",
         answer=" ".join(f"{w}/{t}" for w, t in zip(words, tags)),
         detail=f"held-out accuracy {acc:.0%} of words, {ambiguous:.0%} of the noun-or-verb ones",
         accuracy=round(acc, 4), baseline_accuracy=None, baseline_answer=None)
@@ -131,11 +131,11 @@ def _one_to_many(text: str) -> Result:
     out = vocab.decode(drawn)
     S = len(text)
     return Result(
-        pattern="one-to-many", model=f"one-hot characters → tanh RNN (H = {hidden_state.HIDDEN}) → next-character "
-                                     f"scores, sampled at temperature {TEMPERATURE}",
+        pattern="one-to-many", model=f"one-hot → tanh RNN (H = {hidden_state.HIDDEN}) → next character, "
+                                     f"temperature {TEMPERATURE}",
         inputs=list(text), outputs=list(out),
-        input_shape=f"seed ids (B, S) = (1, {S}) → one-hot (B, S, V) = (1, {S}, {len(vocab)})",
-        output_shape=f"ids (B, N) = (1, {GENERATE}): each drawn character is fed back in",
+        input_shape=f"(B, S) = (1, {S}) ids → (B, S, V) = (1, {S}, {len(vocab)})",
+        output_shape=f"(B, N) = (1, {GENERATE}) ids, drawn one by one",
         answer=text + out,
         detail=f"trained on Shakespeare to {hidden_state.trained_weights()[1]:.2f} nats per character",
         accuracy=round(hidden_state.trained_weights()[1], 4), baseline_accuracy=None, baseline_answer=None)
@@ -146,10 +146,10 @@ def _encoder_decoder(text: str) -> Result:
     steps = apps.translate(text)
     S, N = len(text), len(steps)
     return Result(
-        pattern="encoder-decoder", model=f"GRU encoder → GRU decoder with attention (H = {apps.SEQ2SEQ_HIDDEN})",
+        pattern="encoder-decoder", model=f"GRU encoder → GRU decoder + attention (H = {apps.SEQ2SEQ_HIDDEN})",
         inputs=list(text), outputs=steps,
-        input_shape=f"source ids (B, S) = (1, {S}) → encoder states (B, S, H) = (1, {S}, {apps.SEQ2SEQ_HIDDEN})",
-        output_shape=f"ids (B, N) = (1, {N}): decoded one at a time, until “end”",
+        input_shape=f"(B, S) = (1, {S}) ids → (B, S, H) = (1, {S}, {apps.SEQ2SEQ_HIDDEN}) states",
+        output_shape=f"(B, N) = (1, {N}) ids, one at a time to “end”",
         answer="".join(s for s in steps if s != "end"), detail=f"held-out exact match {acc:.0%} (dates never seen in training)",
         accuracy=round(acc, 4), baseline_accuracy=None, baseline_answer=None)
 
@@ -170,10 +170,10 @@ def warm_up() -> None:
 
 
 STEPS_CAPTION = {
-    "many-to-one": "the same RNN cell at every step; only the last state is read",
-    "many-to-many": "the same RNN cell at every step; every state is read",
-    "one-to-many": "the same RNN cell; each drawn character is its next input",
-    "encoder-decoder": "E: encoder RNN reads; D: decoder RNN writes",
+    "many-to-one": "one cell, every step; the last state is read",
+    "many-to-many": "one cell, every step; every state is read",
+    "one-to-many": "one cell; each output is its next input",
+    "encoder-decoder": "E: the encoder reads; D: the decoder writes",
 }
 ROWS = {"input": 2.3, "RNN step": 1.15, "output": 0.0}  # y of each row of boxes
 BOX = 0.86  # a box's width and height, in columns and rows
@@ -225,7 +225,7 @@ def chart(result: Result) -> alt.TopLevelMixin:
                                                   y=alt.Y("ym:Q", scale=ys, axis=None),
                                                   angle=alt.Angle("angle:Q", scale=None),
                                                   text=alt.Text("label:N")))
-    captions = alt.Chart(charts.data("captions"), mark=alt.MarkDef(type="text", align="left", fontSize=11,
+    captions = alt.Chart(charts.data("captions"), mark=alt.MarkDef(type="text", align="left", fontSize=10,
                                                                    baseline="bottom"),
                          encoding=alt.FacetedEncoding(x=alt.X("x:Q", scale=xs, axis=None),
                                                       y=alt.Y("y:Q", scale=ys, axis=None),

@@ -102,7 +102,8 @@ def chart(result: Result) -> alt.TopLevelMixin:
     series = ["one unit at one step", "largest possible move 2 (1 − z)"]
     colour = alt.Color("what:N", scale=charts.colour_scale(series, [charts.SKY, charts.VERMILLION]),
                        legend=charts.legend())
-    x = alt.X("z:Q", title="update gate z_t (0 = rewrite, 1 = keep)", scale=alt.Scale(domain=[0, 1]))
+    x = alt.X("z:Q", title="update gate z_t (0 = rewrite, 1 = keep)", scale=alt.Scale(domain=[0, 1]),
+              axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1]))
     dots = alt.Chart(
         points, transform=[alt.CalculateTransform(calculate=f"'{series[0]}'", **{"as": "what"})],
         mark=alt.MarkDef(type="circle", size=30, opacity=0.6),
