@@ -70,7 +70,10 @@ def test_each_architecture_pattern_answers_the_learners_input(page, lesson, cons
     assert console_errors == []
 
 
-def test_cell_race_trains_live_and_labels_each_curve_with_its_parameter_count(page, lesson, console_errors):
+@pytest.mark.parametrize("width", [375])
+def test_cell_race_trains_live_and_labels_each_curve_with_its_parameter_count(page, lesson, console_errors,
+                                                                              screenshot, width):
+    page.set_viewport_size({"width": width, "height": 900})
     widget, _ = _open_job(page, lesson, "cell-race")
     for slider in widget.get_by_role("slider").all():  # the smallest settings train fastest
         slider.focus()
@@ -80,6 +83,8 @@ def test_cell_race_trains_live_and_labels_each_curve_with_its_parameter_count(pa
     chart = widget.locator(".experiment-chart")
     for racer in cell_race._racers(cell_race.Params.model_json_schema()["properties"]["lstm_hidden"]["minimum"]):
         expect(chart).to_contain_text(racer.label)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    widget.screenshot(path=str(screenshot(f"cell-race-{width}").with_name(f"cell-race-{width}-widget.png")))
     assert console_errors == []
 
 
