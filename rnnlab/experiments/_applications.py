@@ -17,7 +17,7 @@ the process (``warm_up`` in architecture_match trains them all ahead):
 - encoder-decoder, translation: the ``seq2seq`` experiment's date model with
   attention, trained by its own ``run`` for SEQ2SEQ_STEPS steps. It trained on
   batches left-padded to their longest source, and it reads an unpadded single
-  source worse (measured: 61 % exact match on held-out dates, against 100 %
+  source worse (measured: about 60 % exact match on held-out dates, against 100 %
   padded), so ``translate`` pads the learner's text as a batch would be.
 
 Letters: B batch, T words, V vocabulary.
