@@ -42,7 +42,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from rnnlab.nn.rnn import (HALF, carry, gate_blocks, input_grad, input_projection, to_batch_first,
+from rnnlab.nn.rnn import (HALF, carry, chunks, gate_blocks, input_grad, input_projection, to_batch_first,
                           to_columns, weight_grads)
 
 CLAMPABLE = {"i": 0, "f": 1, "o": 2}  # the sigmoid gates and their blocks in the i, f, o, g order
@@ -122,11 +122,12 @@ def lstm_step_forward(xw_t, h_prev, c_prev, W_hh, *, clamp=None, ifog=None, c=No
     return h, c, LSTMStepCache(c_prev, ifog, tanh_c, W_hh, tuple(clamp) if clamp else ())
 
 
-def lstm_local_derivatives(c_prev, ifog, tanh_c) -> LSTMLocal:
+def lstm_local_derivatives(c_prev, ifog, tanh_c, P=None) -> LSTMLocal:
     """The local derivatives of a step from its forward values: c_prev, tanh_c (..., H, B) and
-    ifog (..., 4H, B), for one step or, with a leading T axis, for every step in one go."""
+    ifog (..., 4H, B), for one step or, with a leading T axis, for several steps in one go.
+    P: optional array like ifog to hold P_i, P_f, P_o, P_g."""
     i, f, o, g = gate_blocks(ifog)
-    P = np.multiply(ifog, ifog)  # the activations' derivatives, all gates at once:
+    P = np.multiply(ifog, ifog, P)  # the activations' derivatives, all gates at once:
     ifo = P[..., : 3 * i.shape[-2], :]
     np.subtract(ifog[..., : ifo.shape[-2], :], ifo, out=ifo)  # sigmoid' = s - s^2
     P_i, P_f, P_o, P_g = gate_blocks(P)
@@ -259,20 +260,20 @@ def lstm_backward(dout, dhT, dcT, cache: LSTMCache) -> LSTMGrads:
     """dout (B, T, H) = dL/dout or None (zeros); dhT, dcT (B, H) = dL/dh_T, dL/dc_T or None."""
     hs, cs, W_hh = cache.hs, cache.cs, cache.W_hh
     T, H, B = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
-    local = lstm_local_derivatives(cs[:-1], cache.ifog, cache.tanh_c)  # every step's, (T, ·, B)
-    for block, _, t0 in cache.clamp_from:
-        (local.P_i, local.P_f, local.P_o)[block][t0:] = 0  # a clamped gate does not depend on a_t
     dh = np.zeros((T, H, B), hs.dtype) if dout is None else to_columns(dout, hs.dtype)
     dh_carry = carry(dhT, H, B, hs.dtype)  # dL/dh_t through step t+1; at t = T-1 the final-state grad
     dc_carry = carry(dcT, H, B, hs.dtype)  # likewise dL/dc_t through c_{t+1}
-    da = np.empty((T, 4 * H, B), dtype=hs.dtype)  # dL/da_t for every step, for the weight GEMM
+    da = np.empty((T, 4 * H, B), hs.dtype)  # the local derivatives P, turned into dL/da_t in the loop
     dc = np.empty((T, H, B), dtype=hs.dtype)
-    local_t = zip(local.dc_dh, local.f, local.P_i, local.P_f, local.P_o, local.P_g)
-    backwards = zip(dh, list(local_t), da, zip(*gate_blocks(da)), dc)
-    for dh_t, local_t, da_t, da_gates, dc_t in reversed(list(backwards)):  # t = T-1, ..., 0
-        dh_t += dh_carry  # dh[t] is now the total dL/dh_t
-        lstm_step_backprop(dh_t, dc_carry, LSTMLocal(*local_t), W_hh, da=da_t, da_gates=da_gates,
-                           dc=dc_t, dh_prev=dh_carry, dc_prev=dc_carry)
+    for t0, t1 in chunks(T, da[0].nbytes):  # the last steps first
+        local = lstm_local_derivatives(cs[t0:t1], cache.ifog[t0:t1], cache.tanh_c[t0:t1], P=da[t0:t1])
+        for block, _, t_clamp in cache.clamp_from:  # a clamped gate does not depend on a_t:
+            (local.P_i, local.P_f, local.P_o)[block][max(t_clamp - t0, 0) :] = 0
+        local_t = zip(local.dc_dh, local.f, local.P_i, local.P_f, local.P_o, local.P_g)
+        for dh_t, local_t, da_t, dc_t in reversed(list(zip(dh[t0:t1], local_t, da[t0:t1], dc[t0:t1]))):
+            dh_t += dh_carry  # dh[t] is now the total dL/dh_t
+            lstm_step_backprop(dh_t, dc_carry, LSTMLocal(*local_t), W_hh, da=da_t, da_gates=local_t[2:],
+                               dc=dc_t, dh_prev=dh_carry, dc_prev=dc_carry)
     dW_ih, dW_hh, db, da2 = weight_grads(da, cache.x, hs)
     order = ifog_order(H)  # back to torch's i, f, g, o
     return LSTMGrads(input_grad(da2, cache.W_ih, B), dh_carry.T.copy(), dc_carry.T.copy(),

@@ -80,13 +80,21 @@ def input_projection(x, W_ih, b):
     return x_cols, xw
 
 
+def chunks(T: int, step_nbytes: int, budget: int = 1 << 19) -> list[tuple[int, int]]:
+    """Step ranges (t0, t1), last first, each about ``budget`` bytes of per-step arrays: the
+    backward loops compute the local derivatives of a chunk at once, then run its steps while
+    they are still in cache (a B = 1 sequence is one chunk)."""
+    K = max(1, budget // step_nbytes)
+    return [(max(0, t1 - K), t1) for t1 in range(T, 0, -K)]
+
+
 def weight_grads(da, x_cols, hs):
     """The weight gradients of all steps at once: sum over t of da_t x_t^T and da_t h_{t-1}^T,
     one GEMM. da (T, GH, B), x_cols (T, I, B), hs (T + 1, H, B).
     Returns (dW_ih (GH, I), dW_hh (GH, H), db (GH,), da2 (GH, T*B))."""
     T, GH, B = da.shape
     I, H = x_cols.shape[1], hs.shape[1]
-    da2 = da.transpose(1, 0, 2).reshape(GH, T * B)  # (GH, T*B), a copy
+    da2 = da.transpose(1, 0, 2).reshape(GH, T * B)  # (GH, T*B), a copy (cheaper than strided steps)
     z = np.empty((I + H, T, B), dtype=da.dtype)  # [x_t; h_{t-1}] for every step, side by side
     z[:I] = x_cols.transpose(1, 0, 2)
     z[I:] = hs[:-1].transpose(1, 0, 2)
@@ -133,20 +141,22 @@ def rnn_step_forward(xw_t, h_prev, W_hh, nonlinearity="tanh", *, h=None):
     return h, RNNStepCache(h, W_hh, nonlinearity)
 
 
-def rnn_local_derivative(h, nonlinearity):
+def rnn_local_derivative(h, nonlinearity, out=None):
     """f'(a_t), written with h_t = f(a_t): h (..., H, B) for one step or, with a leading T
-    axis, for every step in one go. Returns an array like h."""
+    axis, for every step in one go. out: optional array like h to write into."""
+    out = np.empty_like(h) if out is None else out
     if nonlinearity == "tanh":
-        fprime = np.multiply(h, h)
-        return np.subtract(1, fprime, fprime)  # tanh' = 1 - h^2
+        np.multiply(h, h, out)
+        return np.subtract(1, out, out)  # tanh' = 1 - h^2
     if nonlinearity == "relu":
-        return (h > 0).astype(h.dtype)  # relu' = [h > 0]
-    return np.ones_like(h)  # identity' = 1
+        return np.greater(h, 0, out=out)  # relu' = [h > 0]
+    out[...] = 1  # identity' = 1
+    return out
 
 
 def rnn_step_backprop(dh, fprime, W_hh, *, da=None, dh_prev=None) -> RNNStepGrads:
     """The linear part of one step's backward. dh (H, B): the total dL/dh_t; fprime (H, B):
-    f'(a_t). da, dh_prev: optional preallocated (H, B) outputs."""
+    f'(a_t). da, dh_prev: optional preallocated (H, B) outputs; da may be fprime."""
     da = np.multiply(dh, fprime, da)  # backprop through f: dL/da_t
     dh_prev = np.dot(W_hh.T, da, dh_prev)  # backprop through W_hh h_{t-1}
     return RNNStepGrads(da, dh_prev)
@@ -206,11 +216,11 @@ def rnn_backward(dout, dhT, cache: RNNCache) -> RNNGrads:
     T, H, B = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     dh = np.zeros((T, H, B), hs.dtype) if dout is None else to_columns(dout, hs.dtype)
     dh_carry = carry(dhT, H, B, hs.dtype)  # dL/dh_t through step t+1; at t = T-1 the final-state grad
-    fprime = rnn_local_derivative(hs[1:], cache.nonlinearity)  # every step's f'(a_t), (T, H, B)
-    da = np.empty((T, H, B), dtype=hs.dtype)  # dL/da_t for every step, for the weight GEMM
-    for dh_t, fprime_t, da_t in zip(dh[::-1], fprime[::-1], da[::-1]):  # t = T-1, ..., 0
+    da = np.empty((T, H, B), hs.dtype)  # every step's f'(a_t), turned into dL/da_t in the loop
+    rnn_local_derivative(hs[1:], cache.nonlinearity, out=da)
+    for dh_t, da_t in zip(dh[::-1], da[::-1]):  # t = T-1, ..., 0
         dh_t += dh_carry  # dh[t] is now the total dL/dh_t
-        rnn_step_backprop(dh_t, fprime_t, W_hh, da=da_t, dh_prev=dh_carry)
+        rnn_step_backprop(dh_t, da_t, W_hh, da=da_t, dh_prev=dh_carry)
     dW_ih, dW_hh, db, da2 = weight_grads(da, cache.x, hs)
     return RNNGrads(input_grad(da2, cache.W_ih, B), dh_carry.T.copy(), dW_ih, dW_hh, db, db.copy(),
                     dh.transpose(2, 0, 1))
