@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnlab.nn.rnn import carry, gate_blocks, input_grad, input_projection, sigmoid_, to_batch_first, to_columns
+from rnnlab.nn.rnn import carry, chunks, gate_blocks, input_grad, input_projection, sigmoid_, to_batch_first, to_columns
 
 # --- one step ---------------------------------------------------------------------
 
@@ -84,11 +84,12 @@ def gru_step_forward(xw_t, h_prev, W_hh, b_hh, *, hw=None, rzn=None, h=None):
     return h, GRUStepCache(h_prev, rzn, hw, W_hh)
 
 
-def gru_local_derivatives(h_prev, rzn, hw) -> GRULocal:
+def gru_local_derivatives(h_prev, rzn, hw, P=None) -> GRULocal:
     """The local derivatives of a step from its forward values: h_prev (..., H, B), rzn and
-    hw (..., 3H, B), for one step or, with a leading T axis, for every step in one go."""
+    hw (..., 3H, B), for one step or, with a leading T axis, for several steps in one go.
+    P: optional array like rzn to hold P_r, P_z, P_n."""
     r, z, n = gate_blocks(rzn, 3)
-    P = np.empty_like(rzn)
+    P = np.empty_like(rzn) if P is None else P
     P_r, P_z, P_n = gate_blocks(P, 3)
     one_minus_z = np.subtract(1, z)
     np.multiply(n, n, P_n)
@@ -184,18 +185,20 @@ def gru_backward(dout, dhT, cache: GRUCache) -> GRUGrads:
     T, H, B = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     dh = np.zeros((T, H, B), hs.dtype) if dout is None else to_columns(dout, hs.dtype)
     dh_carry = carry(dhT, H, B, hs.dtype)  # dL/dh_t through step t+1; at t = T-1 the final-state grad
-    local = gru_local_derivatives(hs[:-1], rzn, hw)  # every step's, (T, ·, B)
+    dxw = np.empty((T, 3 * H, B), dtype=hs.dtype)  # the local derivatives P, then dL/dxw_t
     dhw = np.empty((T, 3 * H, B), dtype=hs.dtype)  # dL/dhw_t for every step, for the weight GEMM
     work = np.empty((H, B), dtype=hs.dtype)
-    P_r, P_z, _ = gate_blocks(local.P, 3)
-    views = zip(P_r, P_z, *gate_blocks(dhw, 3))
-    backwards = zip(dh, local.z, local.P, local.Q_n, dhw, views)
-    for dh_t, z_t, P_t, Q_n_t, dhw_t, views_t in reversed(list(backwards)):  # t = T-1, ..., 0
-        dh_t += dh_carry  # dh[t] is now the total dL/dh_t
-        gru_step_backprop(dh_t, GRULocal(z_t, P_t, Q_n_t), W_hh, dhw=dhw_t, dh_prev=dh_carry,
-                          work=work, views=views_t)
-    dxw = local.P  # (T, 3H, B), turned in place into dL/dxw_t = [P_r, P_z, P_n] * dh_t, all steps at once:
-    np.multiply(dxw.reshape(T, 3, H, B), dh[:, None], out=dxw.reshape(T, 3, H, B))
+    for t0, t1 in chunks(T, dxw[0].nbytes):  # the last steps first
+        local = gru_local_derivatives(hs[t0:t1], rzn[t0:t1], hw[t0:t1], P=dxw[t0:t1])
+        P_r, P_z, P_n = gate_blocks(local.P, 3)
+        views = zip(P_r, P_z, *gate_blocks(dhw[t0:t1], 3))
+        backwards = zip(dh[t0:t1], local.z, local.P, local.Q_n, dhw[t0:t1], views)
+        for dh_t, z_t, P_t, Q_n_t, dhw_t, views_t in reversed(list(backwards)):
+            dh_t += dh_carry  # dh[t] is now the total dL/dh_t
+            gru_step_backprop(dh_t, GRULocal(z_t, P_t, Q_n_t), W_hh, dhw=dhw_t, dh_prev=dh_carry,
+                              work=work, views=views_t)
+        for P_k in (P_r, P_z, P_n):
+            P_k *= dh[t0:t1]  # dL/dxw_t = [P_r, P_z, P_n] * dh_t, the chunk's steps at once
     dxw2 = dxw.transpose(1, 0, 2).reshape(3 * H, T * B)  # (3H, T*B)
     dhw2 = dhw.transpose(1, 0, 2).reshape(3 * H, T * B)
     x2 = cache.x.transpose(1, 0, 2).reshape(-1, T * B)  # (I, T*B)
