@@ -4,9 +4,14 @@ Two ``nn.Seq2Seq`` GRU models, one with additive attention and one without,
 train in turns on batches from ``rnnlab.tasks.dates`` (Adam, gradient norm
 clipped at 1, teacher forcing). Every ``EVAL_EVERY`` steps each greedily
 decodes a fixed held-out set of dates it never trained on; the chart plots
-the exact-match accuracy. At the end, accuracy per source length sets the two
-side by side: without attention the whole input has to pass through the
-encoder's last state, a fixed H numbers, whatever its length.
+the exact-match accuracy. At the end, the accuracy of each field of the
+answer (day, month, year) sets the two side by side. Without attention the
+whole input has to pass through the encoder's last state, a fixed H numbers:
+the year, read last, comes through, while the day and month, read earlier,
+must be carried through every later character and are mostly lost (measured
+at the defaults: year 100 %, month about 50 %, day about 23 %). Whether the
+day or the month comes first changes little; how long the date is, nothing.
+With attention every field is right.
 
 Then, on the trained models: the final Result carries their weights
 (``_packing.PackedModel``, float32) for ``seq2seq_decode``, which decodes
@@ -37,8 +42,8 @@ EMBEDDING = 16  # size of the character embeddings
 BATCH = 64  # training pairs per step
 EVAL_EVERY = 25  # steps between two looks at the held-out set
 EVAL_SEED, EVAL_N = 12345, 300  # the fixed held-out set watched during training
-LENGTH_SEED, LENGTH_N = 54321, 1200  # the held-out set of the final accuracy-by-length chart
-LENGTH_BINS = ((10, 14), (15, 19), (20, 24), (25, 40))  # source lengths, in characters
+FIELD_SEED, FIELD_N = 54321, 1200  # the held-out set of the final accuracy-by-field chart
+FIELDS = {"day": slice(8, 10), "month": slice(5, 7), "year": slice(0, 4)}  # where "YYYY-MM-DD" writes each
 NAMES = {True: "with attention", False: "without attention"}
 
 
@@ -63,10 +68,12 @@ class Curve(BaseModel):
     loss: list[float]  # training cross-entropy (nats per character) at those steps
 
 
-class LengthAccuracy(BaseModel):
+class FieldAccuracy(BaseModel):
     model: str
-    lengths: str  # "10–14" characters
-    accuracy: float
+    field: str  # "day" | "month" | "year"
+    accuracy: float  # share of held-out dates whose answer has this field right, 0..1
+    read_first: float | None  # the same, over the dates whose source writes this field first (the year: never)
+    after: float  # mean characters the source writes after this field (the year: 0)
     n: int
 
 
@@ -75,7 +82,7 @@ class Result(BaseModel):
     steps: int
     hidden_size: int
     curves: list[Curve]
-    by_length: list[LengthAccuracy] | None  # at the end only
+    by_field: list[FieldAccuracy] | None  # at the end only
     weights: dict[str, PackedModel] | None  # model name -> trained weights, at the end only
 
 
@@ -86,17 +93,18 @@ def _exact(model: nn.Seq2Seq, sources: list[str], targets: list[str]) -> tuple[n
     return np.array([a == t for a, t in zip(answers, targets)]), answers
 
 
-def _by_length(models, sources, targets) -> list[LengthAccuracy]:
-    lengths = np.array([len(s) for s in sources])
+def _by_field(models, sources, targets) -> list[FieldAccuracy]:
+    spans = [dates.field_spans(s) for s in sources]
     rows = []
     for name, model in models.items():
-        correct, _ = _exact(model, sources, targets)
-        for lo, hi in LENGTH_BINS:
-            inside = (lengths >= lo) & (lengths <= hi)
-            if inside.any():
-                label = f"{lo}–{hi}" if hi < 40 else f"{lo}+"
-                rows.append(LengthAccuracy(model=name, lengths=label, accuracy=float(correct[inside].mean()),
-                                           n=int(inside.sum())))
+        _, answers = _exact(model, sources, targets)
+        for field, part in FIELDS.items():
+            right = np.array([a[part] == t[part] for a, t in zip(answers, targets)])
+            first = np.array([min(sp, key=lambda f: sp[f][0]) == field for sp in spans])
+            after = np.mean([len(s) - sp[field][1] for s, sp in zip(sources, spans)])
+            rows.append(FieldAccuracy(model=name, field=field, accuracy=float(right.mean()),
+                                      read_first=float(right[first].mean()) if first.any() else None,
+                                      after=round(float(after), 1), n=len(sources)))
     return rows
 
 
@@ -115,7 +123,7 @@ def run(params: Params, progress=None) -> Result:
 
     def partial(done: int) -> Result:
         return Result(steps_done=done, steps=p.steps, hidden_size=p.hidden_size, curves=list(curves.values()),
-                      by_length=None, weights=None)
+                      by_field=None, weights=None)
 
     for step in range(1, p.steps + 1):
         sources, targets = dates.sample_pairs(rng, BATCH)
@@ -137,9 +145,9 @@ def run(params: Params, progress=None) -> Result:
         if progress is not None:
             progress(partial(step), step / p.steps)
 
-    length_src, length_tgt = dates.sample_pairs(np.random.default_rng(LENGTH_SEED), LENGTH_N, "test")
+    field_src, field_tgt = dates.sample_pairs(np.random.default_rng(FIELD_SEED), FIELD_N, "test")
     result = partial(p.steps)
-    result.by_length = _by_length(models, length_src, length_tgt)
+    result.by_field = _by_field(models, field_src, field_tgt)
     result.weights = {name: pack(model) for name, model in models.items()}
     return result
 
@@ -167,25 +175,30 @@ def chart(result: Result) -> alt.TopLevelMixin:
     last = ", ".join(f"{c.model} {c.accuracy[-1]:.0%}" for c in r.curves if c.accuracy) or "first check at step 25"
     title = charts.title("Learning to rewrite dates", [f"H = {r.hidden_size}, step {r.steps_done} of {r.steps}: {last}"])
     curves = [c.model_dump() for c in r.curves]
-    if r.by_length is None:
+    if r.by_field is None:
         return charts.finish(_curves_chart(r).properties(title=title), curves=curves)
     names = [c.model for c in r.curves]
+    fields = [{**row.model_dump(), "label": "year (read last)" if row.field == "year" else row.field}
+              for row in r.by_field]
     bars = (
-        alt.Chart(charts.data("by_length"))
+        alt.Chart(charts.data("by_field"))
         .mark_bar()
         .encode(
-            x=alt.X("lengths:N", title="input length (characters)", sort=None),
+            x=alt.X("label:N", title="field of the answer, in the order most inputs write them",
+                    sort=["day", "month", "year (read last)"], axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("model:N", sort=names),
-            y=alt.Y("accuracy:Q", title="exact match", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            y=alt.Y("accuracy:Q", title="right", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
             color=alt.Color("model:N", scale=charts.colour_scale(names), legend=charts.legend()),
-            tooltip=[alt.Tooltip("model:N"), alt.Tooltip("lengths:N"), alt.Tooltip("accuracy:Q", format=".1%"),
+            tooltip=[alt.Tooltip("model:N"), alt.Tooltip("field:N"), alt.Tooltip("accuracy:Q", format=".1%"),
+                     alt.Tooltip("read_first:Q", title="when written first", format=".1%"),
+                     alt.Tooltip("after:Q", title="characters after it (mean)", format=".1f"),
                      alt.Tooltip("n:Q", title="dates")],
         )
         .properties(width="container", height=200,
-                    title=charts.title("Accuracy by input length",
-                                       "held-out dates; without attention every length passes through one state of H numbers"))
+                    title=charts.title("Which part of the date survives",
+                                       "held-out dates; without attention only what was read last is sure to get through"))
     )
     return charts.finish(
         alt.vconcat(_curves_chart(r).properties(title=title), bars).resolve_scale(color="shared"),
-        curves=curves, by_length=[row.model_dump() for row in r.by_length],
+        curves=curves, by_field=fields,
     )

@@ -46,8 +46,9 @@ def _symbol(i: int) -> str:
 
 
 def decode(request: DecodeRequest) -> DecodeResult:
-    """Greedy decoding of the request's text by each trained model; ValueError on bad weights."""
-    src, mask = dates.encode_sources([request.text])
+    """Greedy decoding of the request's text by each trained model; ValueError on bad weights.
+    The text is padded exactly as in training (``dates.encode_sources``)."""
+    src, mask = dates.encode_sources([request.text])  # (1, SOURCE_LEN)
     out = []
     for name, packed in request.weights.items():
         model = unpack(packed, nn.Seq2Seq)
@@ -62,9 +63,9 @@ def decode(request: DecodeRequest) -> DecodeResult:
             model=name, output=dates.decode_target(row), steps=[_symbol(int(i)) for i in row],
             probability=[round(float(probs[t, i]), 4) for t, i in enumerate(row)],
             runner_up=[_symbol(int(order[t, 1])) for t in range(len(row))],
-            attention=None if weights is None else np.round(weights[0, : len(row)], 4).tolist(),
-        ))
-    source = [dates.SRC_VOCAB.chars[i] for i in src[0]]
+            attention=None if weights is None else np.round(weights[0, : len(row)][:, mask[0]], 4).tolist(),
+        ))  # the padding's columns dropped: attention gives them weight 0
+    source = [dates.SRC_VOCAB.chars[i] for i in src[0, mask[0]]]
     return DecodeResult(text=request.text, source=source, decodings=out)
 
 

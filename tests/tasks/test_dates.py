@@ -64,10 +64,23 @@ def test_held_out_days_never_appear_in_training():
     assert 0.09 < dates._test_days().mean() < 0.11
 
 
+@pytest.mark.parametrize("form", dates.FORM_NAMES)
+def test_field_spans_find_the_day_month_and_year_in_every_form(form):
+    for day in (dt.date(2021, 3, 4), dt.date(1999, 12, 31), dt.date(2005, 5, 23)):
+        text = dates.written(day, form)
+        spans = dates.field_spans(text)
+        assert text[slice(*spans["year"])] == str(day.year) and spans["year"][1] == len(text)
+        assert int(text[slice(*spans["day"])]) == day.day
+        month = text[slice(*spans["month"])]
+        assert int(month) == day.month if month.isdigit() else dates.MONTHS[day.month - 1].lower().startswith(month.lower())
+
+
 def test_sources_are_padded_on_the_left_and_unknown_characters_map_to_question_mark():
     ids, mask = dates.encode_sources(["1 May 2000", "Monday, 1 May 2000", "5 mai 2000 \0"])
-    assert ids.shape == mask.shape == (3, 18)
-    assert mask[:, -1].all() and not mask[0, :8].any() and mask[0, 8:].all()
+    assert ids.shape == mask.shape == (3, dates.SOURCE_LEN)
+    assert mask[:, -1].all() and not mask[0, :30].any() and mask[0, 30:].all() and mask[1].sum() == 18
+    alone, _ = dates.encode_sources(["1 May 2000"])
+    assert (alone[0] == ids[0]).all()  # the same ids alone as in a batch
     assert dates.SRC_VOCAB.decode(ids[2][mask[2]]) == "5 mai 2000 ?"
     tgt_in, tgt_out = dates.encode_targets(["2000-05-01"])
     assert tgt_in[0, 0] == dates.BOS_ID and tgt_out[0, -1] == dates.EOS_ID
@@ -82,6 +95,7 @@ def test_sources_are_padded_on_the_left_and_unknown_characters_map_to_question_m
     (lambda: dates.encode_sources(["x" * 41]), "at most 40"),
     (lambda: dates.encode_sources([""]), "non-empty"),
     (lambda: dates.written(dt.date(2000, 1, 1), "roman"), "unknown form"),
+    (lambda: dates.field_spans("yesterday"), "not a date"),
 ])
 def test_bad_input_says_what_was_expected(call, message):
     with pytest.raises(ValueError, match=message):
