@@ -2,6 +2,7 @@
 
     python bench/engine.py            # every cell and size, ~1-2 minutes
     python bench/engine.py --quick    # fewer repeats
+    python bench/engine.py --unset-coretype   # the same, run again without OPENBLAS_CORETYPE
 
 For each cell (RNN tanh, LSTM, GRU) and size (B, T, I, H) both engines get the same
 weights, the same x and the same fixed random dout; one timed call is forward then
@@ -12,11 +13,13 @@ faster). CPU time, not wall time, because the machines this runs on are shared: 
 thread each it equals the wall time on an idle machine.
 
 What to expect: torch runs nn.LSTM (not RNN or GRU) on CPU through oneDNN's fused LSTM
-kernel (AVX-512 where the CPU has it), about 5 us per step forward + backward at B = 1;
-rnnlab pays ~0.3-0.5 us per NumPy call and needs about 26 calls per LSTM step, so the
-B = 1 LSTM stays slower than torch. At larger sizes both are bound by matrix products:
-the result then depends on which kernels OpenBLAS uses (the benchmark prints them first;
-OPENBLAS_CORETYPE in the environment overrides OpenBLAS's own choice).
+kernel (AVX-512 where the CPU has it), about 5-8 us per step forward + backward at B = 1;
+rnnlab pays ~0.25 us per NumPy call and ~1 us per small matrix product, and an LSTM step
+takes 10 calls and a product forward, 8 and a product backward, so the B = 1 LSTM stays
+slower than torch. At larger sizes both are bound by matrix products: the result then
+depends on which kernels OpenBLAS uses (the table's header names them;
+OPENBLAS_CORETYPE in the environment overrides OpenBLAS's own choice, and
+--unset-coretype runs the benchmark again in a copy of the environment without it).
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ import sys
 import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+if "--unset-coretype" in sys.argv and "OPENBLAS_CORETYPE" in os.environ:  # before numpy loads OpenBLAS
+    os.execve(sys.executable, [sys.executable, *sys.argv],
+              {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"})
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -87,6 +93,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (noisier)")
     parser.add_argument("--cells", default="RNN,LSTM,GRU", help="comma-separated subset")
+    parser.add_argument("--unset-coretype", action="store_true",
+                        help="run without OPENBLAS_CORETYPE, so OpenBLAS picks its kernels for this CPU")
     args = parser.parse_args(argv)
     repeats, budget = (3, 0.5) if args.quick else (7, 3.0)
     torch.set_num_threads(1)
@@ -101,7 +109,9 @@ def main(argv=None) -> int:
                 print(rows[-1], file=sys.stderr, flush=True)
     blas = [f"{i['internal_api']} {i.get('version')} ({i.get('architecture')} kernels)"
             for i in threadpool_info() if i["user_api"] == "blas"]
-    print(f"numpy {np.__version__} with {', '.join(blas)}; torch {torch.__version__} "
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    print(f"OPENBLAS_CORETYPE={coretype if coretype is not None else '(unset)'}; "
+          f"numpy {np.__version__} with {', '.join(blas)}; torch {torch.__version__} "
           f"(oneDNN {'on' if torch.backends.mkldnn.is_available() else 'off'}); float32, one thread "
           f"each, forward + backward, median CPU time of >= {repeats} interleaved runs\n")
     print("| cell | B | T | I | H | rnnlab ms | torch ms | ratio |")
