@@ -29,7 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnlab.nn.rnn import carry, chunks, gate_blocks, input_grad, input_projection, sigmoid_, to_batch_first, to_columns
+from rnnlab.nn.rnn import (carry, chunks, file_steps, gate_blocks, input_grad, input_projection, sigmoid_,
+                          to_batch_first, to_columns)
 
 # --- one step ---------------------------------------------------------------------
 
@@ -185,22 +186,26 @@ def gru_backward(dout, dhT, cache: GRUCache) -> GRUGrads:
     T, H, B = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     dh = np.zeros((T, H, B), hs.dtype) if dout is None else to_columns(dout, hs.dtype)
     dh_carry = carry(dhT, H, B, hs.dtype)  # dL/dh_t through step t+1; at t = T-1 the final-state grad
-    dxw = np.empty((T, 3 * H, B), dtype=hs.dtype)  # the local derivatives P, then dL/dxw_t
-    dhw = np.empty((T, 3 * H, B), dtype=hs.dtype)  # dL/dhw_t for every step, for the weight GEMM
+    dxw2 = np.empty((3 * H, T * B), dtype=hs.dtype)  # every step's dL/dxw_t side by side, for the GEMMs
+    dhw2 = np.empty((3 * H, T * B), dtype=hs.dtype)  # likewise dL/dhw_t
+    spans = chunks(T, 6 * H * B * hs.itemsize)  # (t0, t1), the last steps first
+    K = max(t1 - t0 for t0, t1 in spans)
+    dxw = np.empty((K, 3 * H, B), dtype=hs.dtype)  # a chunk's local derivatives P, then dL/dxw_t
+    dhw = np.empty((K, 3 * H, B), dtype=hs.dtype)
     work = np.empty((H, B), dtype=hs.dtype)
-    for t0, t1 in chunks(T, dxw[0].nbytes):  # the last steps first
-        local = gru_local_derivatives(hs[t0:t1], rzn[t0:t1], hw[t0:t1], P=dxw[t0:t1])
+    for t0, t1 in spans:
+        local = gru_local_derivatives(hs[t0:t1], rzn[t0:t1], hw[t0:t1], P=dxw[: t1 - t0])
         P_r, P_z, P_n = gate_blocks(local.P, 3)
-        views = zip(P_r, P_z, *gate_blocks(dhw[t0:t1], 3))
-        backwards = zip(dh[t0:t1], local.z, local.P, local.Q_n, dhw[t0:t1], views)
-        for dh_t, z_t, P_t, Q_n_t, dhw_t, views_t in reversed(list(backwards)):
+        views = zip(P_r, P_z, *gate_blocks(dhw, 3))
+        backwards = zip(dh[t0:t1], local.z, local.P, local.Q_n, dhw, views)
+        for dh_t, z_t, P_t, Q_n_t, dhw_t, views_t in reversed(list(backwards)):  # t = t1-1, ..., t0
             dh_t += dh_carry  # dh[t] is now the total dL/dh_t
             gru_step_backprop(dh_t, GRULocal(z_t, P_t, Q_n_t), W_hh, dhw=dhw_t, dh_prev=dh_carry,
                               work=work, views=views_t)
         for P_k in (P_r, P_z, P_n):
             P_k *= dh[t0:t1]  # dL/dxw_t = [P_r, P_z, P_n] * dh_t, the chunk's steps at once
-    dxw2 = dxw.transpose(1, 0, 2).reshape(3 * H, T * B)  # (3H, T*B)
-    dhw2 = dhw.transpose(1, 0, 2).reshape(3 * H, T * B)
+        file_steps(dxw2, t0, local.P)
+        file_steps(dhw2, t0, dhw[: t1 - t0])
     x2 = cache.x.transpose(1, 0, 2).reshape(-1, T * B)  # (I, T*B)
     h2 = hs[:-1].transpose(1, 0, 2).reshape(H, T * B)  # (H, T*B): h_{t-1} for every step
     dW_ih = np.dot(dxw2, x2.T)  # sum over steps of dxw_t x_t^T

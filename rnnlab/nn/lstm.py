@@ -42,8 +42,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from rnnlab.nn.rnn import (HALF, carry, chunks, gate_blocks, input_grad, input_projection, to_batch_first,
-                          to_columns, weight_grads)
+from rnnlab.nn.rnn import (HALF, carry, chunks, file_steps, gate_blocks, input_grad, input_projection,
+                          to_batch_first, to_columns, weight_grads)
 
 CLAMPABLE = {"i": 0, "f": 1, "o": 2}  # the sigmoid gates and their blocks in the i, f, o, g order
 
@@ -263,18 +263,21 @@ def lstm_backward(dout, dhT, dcT, cache: LSTMCache) -> LSTMGrads:
     dh = np.zeros((T, H, B), hs.dtype) if dout is None else to_columns(dout, hs.dtype)
     dh_carry = carry(dhT, H, B, hs.dtype)  # dL/dh_t through step t+1; at t = T-1 the final-state grad
     dc_carry = carry(dcT, H, B, hs.dtype)  # likewise dL/dc_t through c_{t+1}
-    da = np.empty((T, 4 * H, B), hs.dtype)  # the local derivatives P, turned into dL/da_t in the loop
     dc = np.empty((T, H, B), dtype=hs.dtype)
-    for t0, t1 in chunks(T, da[0].nbytes):  # the last steps first
-        local = lstm_local_derivatives(cs[t0:t1], cache.ifog[t0:t1], cache.tanh_c[t0:t1], P=da[t0:t1])
+    da2 = np.empty((4 * H, T * B), dtype=hs.dtype)  # every step's dL/da_t side by side, for the GEMMs
+    spans = chunks(T, 4 * H * B * hs.itemsize)  # (t0, t1), the last steps first
+    da = np.empty((max(t1 - t0 for t0, t1 in spans), 4 * H, B), hs.dtype)  # a chunk's P, then dL/da_t
+    for t0, t1 in spans:
+        local = lstm_local_derivatives(cs[t0:t1], cache.ifog[t0:t1], cache.tanh_c[t0:t1], P=da[: t1 - t0])
         for block, _, t_clamp in cache.clamp_from:  # a clamped gate does not depend on a_t:
             (local.P_i, local.P_f, local.P_o)[block][max(t_clamp - t0, 0) :] = 0
         local_t = zip(local.dc_dh, local.f, local.P_i, local.P_f, local.P_o, local.P_g)
-        for dh_t, local_t, da_t, dc_t in reversed(list(zip(dh[t0:t1], local_t, da[t0:t1], dc[t0:t1]))):
+        for dh_t, local_t, da_t, dc_t in reversed(list(zip(dh[t0:t1], local_t, da, dc[t0:t1]))):
             dh_t += dh_carry  # dh[t] is now the total dL/dh_t
             lstm_step_backprop(dh_t, dc_carry, LSTMLocal(*local_t), W_hh, da=da_t, da_gates=local_t[2:],
                                dc=dc_t, dh_prev=dh_carry, dc_prev=dc_carry)
-    dW_ih, dW_hh, db, da2 = weight_grads(da, cache.x, hs)
+        file_steps(da2, t0, da[: t1 - t0])
+    dW_ih, dW_hh, db = weight_grads(da2, cache.x, hs)
     order = ifog_order(H)  # back to torch's i, f, g, o
     return LSTMGrads(input_grad(da2, cache.W_ih, B), dh_carry.T.copy(), dc_carry.T.copy(),
                      dW_ih[order], dW_hh[order], db[order], db[order],

@@ -82,24 +82,30 @@ def input_projection(x, W_ih, b):
 
 def chunks(T: int, step_nbytes: int, budget: int = 1 << 19) -> list[tuple[int, int]]:
     """Step ranges (t0, t1), last first, each about ``budget`` bytes of per-step arrays: the
-    backward loops compute the local derivatives of a chunk at once, then run its steps while
-    they are still in cache (a B = 1 sequence is one chunk)."""
+    backward loops compute the local derivatives of a chunk at once into one reused buffer,
+    run its steps while they are still in cache, then file the chunk's gradients side by
+    side for the weight GEMMs (``file_steps``). A B = 1 sequence is one chunk."""
     K = max(1, budget // step_nbytes)
     return [(max(0, t1 - K), t1) for t1 in range(T, 0, -K)]
 
 
-def weight_grads(da, x_cols, hs):
+def file_steps(d2, t0: int, d_chunk) -> None:
+    """Copy a chunk's per-step gradients d_chunk (K, X, B), steps t0 ... t0+K-1, into their
+    columns of d2 (X, T*B), where step t's (X, B) block is d2[:, t*B : (t+1)*B]."""
+    K, X, B = d_chunk.shape
+    d2.reshape(X, -1, B)[:, t0 : t0 + K] = d_chunk.transpose(1, 0, 2)
+
+
+def weight_grads(da2, x_cols, hs):
     """The weight gradients of all steps at once: sum over t of da_t x_t^T and da_t h_{t-1}^T,
-    one GEMM. da (T, GH, B), x_cols (T, I, B), hs (T + 1, H, B).
-    Returns (dW_ih (GH, I), dW_hh (GH, H), db (GH,), da2 (GH, T*B))."""
-    T, GH, B = da.shape
-    I, H = x_cols.shape[1], hs.shape[1]
-    da2 = da.transpose(1, 0, 2).reshape(GH, T * B)  # (GH, T*B), a copy (cheaper than strided steps)
-    z = np.empty((I + H, T, B), dtype=da.dtype)  # [x_t; h_{t-1}] for every step, side by side
+    one GEMM. da2 (GH, T*B): every step's dL/da_t side by side; x_cols (T, I, B),
+    hs (T + 1, H, B). Returns (dW_ih (GH, I), dW_hh (GH, H), db (GH,))."""
+    (T, I, B), H = x_cols.shape, hs.shape[1]
+    z = np.empty((I + H, T, B), dtype=da2.dtype)  # [x_t; h_{t-1}] for every step, side by side
     z[:I] = x_cols.transpose(1, 0, 2)
     z[I:] = hs[:-1].transpose(1, 0, 2)
     dW = np.dot(da2, z.reshape(I + H, T * B).T)  # (GH, I+H) = [dW_ih | dW_hh]
-    return dW[:, :I], dW[:, I:], da2.sum(axis=1), da2
+    return dW[:, :I], dW[:, I:], da2.sum(axis=1)
 
 
 def input_grad(da2, W_ih, B):
@@ -216,11 +222,15 @@ def rnn_backward(dout, dhT, cache: RNNCache) -> RNNGrads:
     T, H, B = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     dh = np.zeros((T, H, B), hs.dtype) if dout is None else to_columns(dout, hs.dtype)
     dh_carry = carry(dhT, H, B, hs.dtype)  # dL/dh_t through step t+1; at t = T-1 the final-state grad
-    da = np.empty((T, H, B), hs.dtype)  # every step's f'(a_t), turned into dL/da_t in the loop
-    rnn_local_derivative(hs[1:], cache.nonlinearity, out=da)
-    for dh_t, da_t in zip(dh[::-1], da[::-1]):  # t = T-1, ..., 0
-        dh_t += dh_carry  # dh[t] is now the total dL/dh_t
-        rnn_step_backprop(dh_t, da_t, W_hh, da=da_t, dh_prev=dh_carry)
-    dW_ih, dW_hh, db, da2 = weight_grads(da, cache.x, hs)
+    da2 = np.empty((H, T * B), dtype=hs.dtype)  # every step's dL/da_t side by side, for the GEMMs
+    spans = chunks(T, H * B * hs.itemsize)  # (t0, t1), the last steps first
+    da = np.empty((max(t1 - t0 for t0, t1 in spans), H, B), hs.dtype)  # a chunk's f'(a_t), then dL/da_t
+    for t0, t1 in spans:
+        fprime = rnn_local_derivative(hs[t0 + 1 : t1 + 1], cache.nonlinearity, out=da[: t1 - t0])
+        for dh_t, da_t in reversed(list(zip(dh[t0:t1], fprime))):  # t = t1-1, ..., t0
+            dh_t += dh_carry  # dh[t] is now the total dL/dh_t
+            rnn_step_backprop(dh_t, da_t, W_hh, da=da_t, dh_prev=dh_carry)
+        file_steps(da2, t0, fprime)
+    dW_ih, dW_hh, db = weight_grads(da2, cache.x, hs)
     return RNNGrads(input_grad(da2, cache.W_ih, B), dh_carry.T.copy(), dW_ih, dW_hh, db, db.copy(),
                     dh.transpose(2, 0, 1))

@@ -167,3 +167,30 @@ def test_lstm_sequence_without_output_gradient_equals_zero_output_gradient(rng):
     g_zero = lstm_backward(np.zeros((B, T, H)), dhT, np.zeros((B, H)), cache)
     np.testing.assert_array_equal(g_none.dx, g_zero.dx)
     np.testing.assert_array_equal(g_none.dW_hh, g_zero.dW_hh)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_sequence_backward_split_into_chunks_equals_one_chunk(rng, monkeypatch, cell):
+    from rnnlab.nn import gru, lstm, rnn
+    G = {"rnn": 1, "lstm": 4, "gru": 3}[cell]
+    T_long = 11
+    x, h0, dout, dhT = randn(rng, B, T_long, I), randn(rng, B, H), randn(rng, B, T_long, H), randn(rng, B, H)
+    W_ih, W_hh = randn(rng, G * H, I, scale=0.5), randn(rng, G * H, H, scale=0.5)
+    b_ih, b_hh = randn(rng, G * H), randn(rng, G * H)
+    if cell == "rnn":
+        def grads():
+            return rnn_backward(dout, dhT, rnn_forward(x, h0, W_ih, W_hh, b_ih, b_hh)[2])
+    elif cell == "gru":
+        def grads():
+            return gru_backward(dout, dhT, gru_forward(x, h0, W_ih, W_hh, b_ih, b_hh)[2])
+    else:
+        def grads():  # with a clamped gate whose first step falls inside a chunk
+            cache = lstm_forward(x, h0, h0, W_ih, W_hh, b_ih, b_hh, gate_override={"f": (0.5, 5)})[3]
+            return lstm_backward(dout, dhT, dhT, cache)
+    whole = grads()
+    module = {"rnn": rnn, "lstm": lstm, "gru": gru}[cell]
+    threes = [(8, 11), (5, 8), (2, 5), (0, 2)]  # chunks of 3 steps, the last first
+    monkeypatch.setattr(module, "chunks", lambda T, step_nbytes: threes)
+    split = grads()
+    for name in ("dx", "dh0", "dW_ih", "dW_hh", "db_ih", "db_hh", "dh"):
+        np.testing.assert_allclose(getattr(split, name), getattr(whole, name), rtol=1e-12, atol=1e-14)
