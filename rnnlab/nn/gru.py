@@ -15,12 +15,13 @@ and after the backward recurrence one GEMM per weight matrix.
 
 Backward, the only sequential part is linear (see rnn.py): every local
 derivative P of a step is fixed by the forward pass (``gru_local_derivatives``,
-all steps at once), and the loop runs only
+for many steps at once: a chunk of steps that fits in cache), and the loop runs
+only
 
     dhw_t = [P_r, P_z, r P_n] * dh_t        dh_{t-1} = W_hh^T dhw_t + z * dh_t + dL/dout_{t-1}
 
-(``gru_step_backprop``); dL/dxw_t = [P_r, P_z, P_n] * dh_t waits until after the
-loop, one call for all steps.
+(``gru_step_backprop``); dL/dxw_t = [P_r, P_z, P_n] * dh_t waits until the
+chunk's loop is done, then takes one call per gate for all its steps.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnlab.nn.rnn import (carry, chunks, file_steps, gate_blocks, input_grad, input_projection, sigmoid_,
-                          to_batch_first, to_columns)
+from rnnlab.nn._sequence import (carry, chunks, file_steps, gate_blocks, input_grad, input_projection,
+                                 sigmoid_, to_batch_first, to_columns)
 
 # --- one step ---------------------------------------------------------------------
 

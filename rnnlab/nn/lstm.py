@@ -18,8 +18,9 @@ torch's order again; the step functions work in the i, f, o, g order.
 Backward, the only sequential part of BPTT is linear. Given the forward pass,
 every local derivative of a step (o * tanh'(c_t), each gate's derivative times
 what it multiplies) is fixed, whatever the loss: ``lstm_local_derivatives``
-computes them for all steps at once, before the loop. The loop is then the
-linear recurrence
+computes them for many steps at once (all of them for a small batch; for a large
+one, chunks of steps that fit in cache, just before the loop runs them). The
+loop is then the linear recurrence
 
     dc_t = dh_t * o tanh'(c_t) + f_{t+1} * dc_{t+1}
     da_t = P_t * [dc_t, dc_t, dh_t, dc_t]          (P: the local derivatives, i f o g)
@@ -42,11 +43,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from rnnlab.nn.rnn import (HALF, carry, chunks, file_steps, gate_blocks, input_grad, input_projection,
-                          to_batch_first, to_columns, weight_grads)
-
-CLAMPABLE = {"i": 0, "f": 1, "o": 2}  # the sigmoid gates and their blocks in the i, f, o, g order
-
+from rnnlab.nn._gate_surgery import clamps, per_step
+from rnnlab.nn._sequence import (HALF, carry, chunks, file_steps, gate_blocks, input_grad, input_projection,
+                                 to_batch_first, to_columns, weight_grads)
 
 @lru_cache(maxsize=64)
 def ifog_order(H: int) -> np.ndarray:
@@ -127,9 +126,9 @@ def lstm_local_derivatives(c_prev, ifog, tanh_c, P=None) -> LSTMLocal:
     ifog (..., 4H, B), for one step or, with a leading T axis, for several steps in one go.
     P: optional array like ifog to hold P_i, P_f, P_o, P_g."""
     i, f, o, g = gate_blocks(ifog)
+    H = i.shape[-2]
     P = np.multiply(ifog, ifog, P)  # the activations' derivatives, all gates at once:
-    ifo = P[..., : 3 * i.shape[-2], :]
-    np.subtract(ifog[..., : ifo.shape[-2], :], ifo, out=ifo)  # sigmoid' = s - s^2
+    np.subtract(ifog[..., : 3 * H, :], P[..., : 3 * H, :], out=P[..., : 3 * H, :])  # sigmoid' = s - s^2
     P_i, P_f, P_o, P_g = gate_blocks(P)
     P_i *= g  # dL/da_i = dc * g * i'
     P_f *= c_prev  # dL/da_f = dc * c_{t-1} * f'
@@ -211,7 +210,7 @@ def lstm_forward(x, h0, c0, W_ih, W_hh, b_ih, b_hh, gate_override=None):
     gate order. gate_override: optional {gate: (value, from_step)}, gate "i", "f" or "o",
     value in [0, 1]: that gate is clamped to value at every step t >= from_step.
     Returns (out (B, T, H), hT (B, H), cT (B, H), cache)."""
-    clamp_from = _clamps(gate_override)
+    clamp_from = clamps(gate_override)
     B, T, _ = x.shape
     H = W_hh.shape[1]
     order = ifog_order(H)
@@ -223,37 +222,12 @@ def lstm_forward(x, h0, c0, W_ih, W_hh, b_ih, b_hh, gate_override=None):
     ifog = np.empty((T, 4 * H, B), dtype=x.dtype)
     tanh_c = np.empty((T, H, B), dtype=x.dtype)
     gates = zip(ifog[:, : 3 * H], *gate_blocks(ifog))  # each step's (ifo, i, f, o, g) views
-    steps = zip(xw, hs, cs, ifog, gates, tanh_c, cs[1:], hs[1:], _per_step(clamp_from, T))
+    steps = zip(xw, hs, cs, ifog, gates, tanh_c, cs[1:], hs[1:], per_step(clamp_from, T))
     for xw_t, h_prev, c_prev, ifog_t, gates_t, tanh_c_t, c, h, clamp in steps:
         lstm_step_forward(xw_t, h_prev, c_prev, W_hh, clamp=clamp, ifog=ifog_t, gates=gates_t,
                           c=c, tanh_c=tanh_c_t, h=h)
     cache = LSTMCache(x_cols, hs, cs, ifog, tanh_c, W_ih, W_hh, clamp_from)
     return to_batch_first(hs[1:]), hs[T].T.copy(), cs[T].T.copy(), cache
-
-
-def _per_step(clamp_from, T: int) -> list:
-    """Each step's {block: value} of clamped gates (None where no gate is clamped)."""
-    if not clamp_from:
-        return [None] * T
-    return [{b: v for b, v, t0 in clamp_from if t >= t0} or None for t in range(T)]
-
-
-def _clamps(gate_override) -> tuple[tuple[int, float, int], ...]:
-    """{gate: (value, from_step)} -> ((block, value, from_step), ...); ValueError on anything else."""
-    clamp_from = []
-    for gate, spec in dict(gate_override or {}).items():
-        if gate not in CLAMPABLE:
-            raise ValueError(f"gate_override: expected gates among 'i', 'f', 'o', got {gate!r}")
-        try:
-            value, t0 = spec
-        except (TypeError, ValueError):
-            raise ValueError(f"gate_override[{gate!r}]: expected (value, from_step), got {spec!r}") from None
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not 0 <= value <= 1:
-            raise ValueError(f"gate_override[{gate!r}]: expected a value in [0, 1], got {value!r}")
-        if isinstance(t0, bool) or not isinstance(t0, (int, np.integer)) or t0 < 0:
-            raise ValueError(f"gate_override[{gate!r}]: expected from_step an integer >= 0, got {t0!r}")
-        clamp_from.append((CLAMPABLE[gate], float(value), int(t0)))
-    return tuple(clamp_from)
 
 
 def lstm_backward(dout, dhT, dcT, cache: LSTMCache) -> LSTMGrads:

@@ -9,7 +9,8 @@ from rnnlab.nn.gradcheck import gradcheck
 from rnnlab.nn.gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
 from rnnlab.nn.lstm import (ifog_order, lstm_backward, lstm_forward, lstm_step_backward,
                             lstm_step_forward)
-from rnnlab.nn.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward, sigmoid_
+from rnnlab.nn._sequence import sigmoid_
+from rnnlab.nn.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 
 B, T, I, H = 2, 4, 3, 5
 TOL = 1e-6
