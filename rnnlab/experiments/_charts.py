@@ -29,8 +29,18 @@ DIVERGING = "blueorange"
 HEIGHT = 260  # px of plotting area: fits a phone screen with title and legend
 
 
-TITLE_CHARS = 32  # a 15-px bold line that fits the ~320 px a phone's page leaves a chart
-SUBTITLE_CHARS = 46  # a 12-px line that fits it
+# Vega titles do not wrap, so titles are broken into lines here, twice over:
+# hard breaks ("\n") at a desktop budget, and inside those lines soft breaks
+# (a space and then SOFT, a zero-width space: it reads as a plain space) at a
+# phone budget. The ``lineBreak`` expression in CONFIG breaks at both when the
+# chart's container is narrower than NARROW px, at the hard ones only otherwise.
+NARROW = 520  # px: below this a chart is on a phone (the page's charts.js uses the same)
+TITLE_CHARS = 54  # a 15-px bold line (~9 px a letter) that fits NARROW px
+SUBTITLE_CHARS = 76  # a 12-px line (~6.6 px a letter) that fits it
+PHONE_TITLE_CHARS = 32  # the same lines in the ~320 px a phone's page leaves a chart
+PHONE_SUBTITLE_CHARS = 46
+SOFT = "\u200b"
+LINE_BREAK = alt.ExprRef(expr=f"containerSize()[0] < {NARROW} ? regexp('\\n| {SOFT}') : '\\n'")
 
 
 def wrap(text: str, width: int) -> list[str]:
@@ -38,14 +48,32 @@ def wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width, break_long_words=True) or [""]
 
 
+def _breakable(lines: list[str], wide: int, narrow: int) -> str:
+    """Lines as one string: each wrapped at ``wide`` characters (hard breaks), and
+    each of those at ``narrow`` (soft breaks)."""
+    return "\n".join(f" {SOFT}".join(wrap(piece, narrow)) for line in lines for piece in wrap(line, wide))
+
+
 def title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParams:
-    """A left-aligned title with an optional subtitle, both wrapped to fit a phone."""
-    lines = wrap(text, TITLE_CHARS)
-    if subtitle is None:
-        return alt.TitleParams(text=lines, anchor="start", frame="bounds")
+    """A left-aligned title with an optional subtitle (one string or a list of
+    lines), wrapped to the width of a desktop page and, on a phone, of the phone."""
     subtitle = [subtitle] if isinstance(subtitle, str) else subtitle
-    sub = [piece for line in subtitle for piece in wrap(line, SUBTITLE_CHARS)]
-    return alt.TitleParams(text=lines, subtitle=sub, anchor="start", frame="bounds")
+    kw = {} if subtitle is None else {"subtitle": _breakable(subtitle, SUBTITLE_CHARS, PHONE_SUBTITLE_CHARS)}
+    return alt.TitleParams(text=_breakable([text], TITLE_CHARS, PHONE_TITLE_CHARS), anchor="start",
+                           frame="bounds", **kw)
+
+
+def _as_lines(params: alt.TitleParams) -> alt.TitleParams:
+    """A title's desktop lines as lists, without the soft breaks.
+
+    For the top-level title only: the page's charts.js re-wraps that one itself
+    on a phone (word by word, into a list, where Vega would not break it again)."""
+    out = params.copy(deep=False)
+    for key in ("text", "subtitle"):
+        value = getattr(params, key, alt.Undefined)
+        if isinstance(value, str):
+            setattr(out, key, value.replace(SOFT, "").split("\n"))
+    return out
 
 
 def colour_scale(names: list[str], colours: list[str] | None = None) -> alt.Scale:
@@ -93,6 +121,7 @@ CONFIG = alt.Config(
     axis=alt.AxisConfig(labelFontSize=11, titleFontSize=12, grid=True, gridOpacity=0.35),
     legend=alt.LegendConfig(labelFontSize=12, titleFontSize=12, symbolSize=120),
     view=alt.ViewConfig(stroke=None),
+    lineBreak=LINE_BREAK,
 )
 
 
@@ -104,11 +133,15 @@ def finish(chart: alt.TopLevelMixin, **datasets: list[dict]) -> alt.TopLevelMixi
     Altair call (which made building a chart slower than running the model).
     A single or layered view gets ``width="container"`` from its caller; a
     vertical concatenation gets it on every panel. ``fit-x`` makes the whole
-    chart, axes and legend included, as wide as its container.
+    chart, axes and legend included, as wide as its container. A top-level
+    title travels as lists of lines (``_as_lines``); panel titles keep their
+    soft breaks.
     """
     chart = chart.copy(deep=False)
     chart.autosize = alt.AutoSizeParams(type="fit-x", contains="padding")
     chart.background = "transparent"
     chart.config = CONFIG
     chart.datasets = datasets
+    if isinstance(chart.title, alt.TitleParams):
+        chart.title = _as_lines(chart.title)
     return chart

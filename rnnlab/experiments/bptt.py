@@ -187,7 +187,8 @@ def chart(result: Result) -> alt.TopLevelMixin:
         title=charts.title("Each step's share of ∂L/∂W_hh", "BPTT adds one term per step; the shares sum to 100%"),
         width="container", height=150)
 
-    x_k = alt.X("k:Q", title="truncation window k (steps)", scale=alt.Scale(domain=[1, r.seq_len]))
+    x_k = alt.X("k:Q", title="truncation window k (steps)", scale=alt.Scale(domain=[1, r.seq_len]),
+                axis=alt.Axis(tickMinStep=1, format="d"))  # whole steps only
     y_cos = alt.Y("cosine:Q", title="cosine(truncated, full)", scale=alt.Scale(domain=[min(0.0, min(r.cosine)), 1]))
     colour = alt.Color("series:N", scale=charts.colour_scale([every, yours], [charts.GREEN, charts.VERMILLION]),
                        legend=charts.legend())

@@ -225,7 +225,8 @@ def chart(result: Result) -> alt.TopLevelMixin:
         alt.Chart(charts.data("curves")).transform_flatten(["step", "loss"])
         .mark_line(strokeWidth=2.5)
         .encode(x=x, y=y, color=alt.Color("series:N", title=None, scale=charts.colour_scale(names), legend=charts.legend()),
-                strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=names, range=[[1, 0], [5, 3]]), legend=None),
+                strokeDash=alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=names, range=[[1, 0], [5, 3]]),
+                                        legend=charts.legend()),  # merged with the colour legend
                 tooltip=[alt.Tooltip("series:N"), alt.Tooltip("step:Q"), alt.Tooltip("loss:Q", format=".3f")])
     )
     baseline = alt.Chart(charts.data("baselines"))

@@ -103,7 +103,7 @@ def chart(result: Result) -> alt.TopLevelMixin:
     colour = alt.Color("what:N", scale=charts.colour_scale(series, [charts.SKY, charts.VERMILLION]),
                        legend=charts.legend())
     x = alt.X("z:Q", title="update gate z_t (0 = rewrite, 1 = keep)", scale=alt.Scale(domain=[0, 1]),
-              axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1]))
+              axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format="~g"))
     dots = alt.Chart(
         points, transform=[alt.CalculateTransform(calculate=f"'{series[0]}'", **{"as": "what"})],
         mark=alt.MarkDef(type="circle", size=30, opacity=0.6),

@@ -138,6 +138,14 @@ def _norms(d: np.ndarray) -> list[float]:
     return [float(f"{v:.4g}") for v in np.linalg.norm(d.astype(np.float64), axis=1)]
 
 
+def _compare(keep_c: float, keep_h: float) -> str:
+    """" (6.6× more along the cell)", or less; nothing when a norm is zero."""
+    if keep_c <= 0 or keep_h <= 0:
+        return ""
+    ratio = keep_c / keep_h
+    return f" ({charts.fmt(ratio, 2)}× more along the cell)" if ratio >= 1 else \
+        f" ({charts.fmt(1 / ratio, 2)}× less along the cell)"
+
 
 def chart(result: Result) -> alt.TopLevelMixin:
     r = result
@@ -174,8 +182,8 @@ def chart(result: Result) -> alt.TopLevelMixin:
             tooltip=[alt.Tooltip("series:N"), alt.Tooltip("t:O", title="k"), alt.Tooltip("norm:Q", format=".3g")]),
         width="container", height=170,
         title=charts.title("How far back does the answer reach?",
-                           [f"from the query back to step 0, the cell-state gradient keeps {charts.fmt(keep_c, 2)} "
-                            f"of its size, the hidden-state gradient {charts.fmt(keep_h, 2)}"]))
+                           ["how much of its size each keeps from the query back to step 0:",
+                            f"cell state {charts.fmt(keep_c, 2)}, hidden state {charts.fmt(keep_h, 2)}{_compare(keep_c, keep_h)}"]))
     rows = [{"series": name, "t": list(range(T)), "norm": values}
             for name, values in zip(series, [r.grad_c, r.grad_h])]
     return charts.finish(alt.VConcatChart(vconcat=[*panels, grads], spacing=18), gradients=rows)

@@ -27,6 +27,7 @@ the clipped update sees it.
 from __future__ import annotations
 
 import json
+import math
 from typing import Literal
 
 import altair as alt
@@ -43,6 +44,7 @@ KIND = "quick"
 
 INPUT_SIZE = 8  # width of the random input x_t
 GAMMA = 1.0  # max |f'| for tanh, ReLU and the identity
+DECADES_ABOVE = 3  # the chart's y axis ends this many decades above the largest measured norm
 
 
 class Params(BaseModel):
@@ -155,6 +157,18 @@ def _cell_name(r: Result) -> str:
     return {"lstm": "LSTM", "gru": "GRU"}.get(r.cell, f"{r.nonlinearity} RNN")
 
 
+def _top(r: Result) -> float | None:
+    """The y axis's upper end when the bound would squash the measurement, else None.
+
+    A growing bound reaches 1e16 and more; the axis stops DECADES_ABOVE decades
+    above the largest measured norm instead, and the bound leaves the chart."""
+    highest = max(r.grad_norm)
+    if r.bound is None or highest <= 0:
+        return None
+    top = 10.0 ** (math.ceil(math.log10(highest)) + DECADES_ABOVE)
+    return top if max(r.bound) > top else None
+
+
 def chart(result: Result) -> alt.TopLevelMixin:
     r = result
     measured = "‖∂L/∂h_k‖ measured"
@@ -165,6 +179,7 @@ def chart(result: Result) -> alt.TopLevelMixin:
         series.append((f"after clipping to c = {charts.fmt(r.clip_norm)}", r.clipped))
     rows = [{"series": name, "distance": r.distance, "norm": values} for name, values in series]
     names = [name for name, _ in series]
+    top = _top(r)
 
     if r.sigma_max is not None:
         subtitle = [f"{_cell_name(r)}, H = {r.hidden_size}: ρ(W_hh) = {charts.fmt(r.spectral_radius)}, "
@@ -173,6 +188,10 @@ def chart(result: Result) -> alt.TopLevelMixin:
         subtitle = [f"{_cell_name(r)}, H = {r.hidden_size}, gate bias {charts.fmt(r.gate_bias)}",
                     f"each W_hh gate block at ρ = {charts.fmt(r.spectral_radius)}; no simple bound"]
     subtitle.append(f"×{charts.fmt(r.decay_per_step)} per step back on average")
+    if top is not None:
+        leaves = next(d for d, b in zip(r.distance, r.bound) if b > top)
+        subtitle.append(f"the bound leaves the chart at T − k = {leaves}: it grows "
+                        f"×{charts.fmt(GAMMA * r.sigma_max)} per step")
     if r.clip_norm > 0:
         subtitle.append(f"parameter gradient norm {charts.fmt(r.param_grad_norm)}"
                         + (f", clipped to {charts.fmt(r.clip_norm)}" if r.clip_scale < 1 else ", under the clip threshold"))
@@ -182,7 +201,8 @@ def chart(result: Result) -> alt.TopLevelMixin:
         x=alt.X("distance:Q", title="distance from the loss, T − k (steps)",
                 scale=alt.Scale(domain=[0, max(r.seq_len - 1, 1)], nice=False)),
         y=alt.Y("norm:Q", title="gradient norm ‖∂L/∂h_k‖ (log scale)",
-                scale=alt.Scale(type="log"), axis=alt.Axis(format=".0e")),
+                scale=alt.Scale(type="log") if top is None else alt.Scale(type="log", domainMax=top),
+                axis=alt.Axis(format=".0e")),
         color=alt.Color("series:N", scale=charts.colour_scale(names), legend=charts.legend()),
         strokeDash=alt.StrokeDash("series:N", scale=dash, legend=charts.legend()),
         tooltip=[alt.Tooltip("series:N"), alt.Tooltip("distance:Q", title="T − k"),
@@ -194,12 +214,14 @@ def chart(result: Result) -> alt.TopLevelMixin:
             charts.data("gradients"),
             transform=[alt.FlattenTransform(flatten=["distance", "norm"]),
                        alt.FilterTransform(filter=f"({keep}) && datum.norm > 0")],  # log axis: no exact zeros
-            mark=alt.MarkDef(type="line", strokeWidth=width), encoding=encoding)
+            mark=alt.MarkDef(type="line", strokeWidth=width, clip=True), encoding=encoding)
 
-    # the measurement is drawn last, on top of a bound or clipped line that may run close to it
-    layers = [view(f"datum.series !== {json.dumps(measured)}", 2.0), view(f"datum.series === {json.dumps(measured)}", 3.0)]
+    # the measurement is drawn last, on top of a bound or clipped line that may run close to it;
+    # an empty layer (a gated cell, no clipping) would only give Vega an empty extent to warn about
+    others = [view(f"datum.series !== {json.dumps(measured)}", 2.0)] if len(series) > 1 else []
     return charts.finish(
-        alt.LayerChart(layer=layers, width="container", height=charts.HEIGHT,
+        alt.LayerChart(layer=[*others, view(f"datum.series === {json.dumps(measured)}", 3.0)],
+                       width="container", height=charts.HEIGHT,
                        title=charts.title("How far back does the gradient reach?", subtitle)),
         gradients=rows,
     )

@@ -78,7 +78,7 @@ def test_result_is_json_and_chart_has_titles_axes_and_legends():
     json.loads(r.model_dump_json())
     spec = gg.chart(r).to_dict()
     heat, hidden, scatter = spec["vconcat"]
-    assert "gate z" in heat["title"]["text"][0] and "Hidden state" in hidden["title"]["text"][0]
+    assert "gate z" in heat["title"]["text"] and "Hidden state" in hidden["title"]["text"]  # panel titles: one string
     for panel in (heat, hidden):
         assert panel["encoding"]["x"]["title"] and panel["encoding"]["y"]["title"]
     dots = scatter["layer"][1]["encoding"]

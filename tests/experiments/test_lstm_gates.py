@@ -167,8 +167,8 @@ def test_result_is_json_and_chart_has_titles_axes_and_legends():
     json.loads(r.model_dump_json())
     spec = lg.chart(r).to_dict()
     gates_panel, cells, grads = spec["vconcat"]
-    assert "Gates" in gates_panel["title"]["text"][0] and "Cell state" in cells["title"]["text"][0]
-    assert any("surgery" in line for line in cells["title"]["subtitle"])
+    assert "Gates" in gates_panel["title"]["text"] and "Cell state" in cells["title"]["text"]  # panel titles: one string
+    assert "surgery" in cells["title"]["subtitle"]
     for panel in spec["vconcat"]:
         view = panel["layer"][0] if "layer" in panel else panel
         assert view["encoding"]["x"]["title"] and view["encoding"]["y"]["title"]

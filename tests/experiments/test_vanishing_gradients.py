@@ -101,7 +101,7 @@ def test_result_is_json_and_chart_has_title_axes_and_legend(cell):
     json.loads(r.model_dump_json())
     spec = vg.chart(r).to_dict()
     assert "gradient" in " ".join(spec["title"]["text"])
-    enc = spec["layer"][1]["encoding"]
+    enc = spec["layer"][-1]["encoding"]  # the measured line, drawn last
     assert "distance" in enc["x"]["title"] and "log" in enc["y"]["title"]
     assert enc["y"]["scale"]["type"] == "log"
     assert enc["color"]["legend"]["orient"] == "bottom"
@@ -110,6 +110,23 @@ def test_result_is_json_and_chart_has_title_axes_and_legend(cell):
     assert any("clipping" in s for s in series) == (r.clip_scale < 1)
     assert r.clip_scale < 1 or cell != "rnn"
     assert any("bound" in s for s in series) == (cell == "rnn")
+
+
+def test_chart_ends_the_axis_above_the_measurement_when_the_bound_grows_off_it():
+    r = _run(cell="rnn", nonlinearity="tanh", spectral_radius=0.9)  # σ_max > 1: the bound grows to ~1e16
+    spec = vg.chart(r).to_dict()
+    top = spec["layer"][-1]["encoding"]["y"]["scale"]["domainMax"]
+    assert 10 * max(r.grad_norm) <= top < max(r.bound)
+    assert all(layer["mark"]["clip"] for layer in spec["layer"])
+    assert any("bound leaves the chart" in line for line in spec["title"]["subtitle"])
+
+
+def test_chart_shows_a_shrinking_bound_whole():
+    r = _run(cell="rnn", nonlinearity="tanh", spectral_radius=0.5)
+    assert max(r.bound) <= 1.0 + 1e-9
+    spec = vg.chart(r).to_dict()
+    assert "domainMax" not in spec["layer"][-1]["encoding"]["y"]["scale"]
+    assert not any("leaves the chart" in line for line in spec["title"]["subtitle"])
 
 
 def test_defaults_run_fast():

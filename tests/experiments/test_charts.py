@@ -1,0 +1,33 @@
+import altair as alt
+
+from rnnlab.experiments import _charts as charts
+
+LONG = "from the query back to step 0, the cell-state gradient keeps 3.9e-04 of its size, the hidden-state one 5.9e-05"
+
+
+def _pieces(text: str) -> list[list[str]]:
+    """Desktop lines, each split into its phone lines."""
+    return [line.split(f" {charts.SOFT}") for line in text.split("\n")]
+
+
+def test_title_lines_fit_a_desktop_and_their_pieces_fit_a_phone():
+    t = charts.title("How far back does the gradient reach?", [LONG, "short"])
+    for text, wide, narrow in [(t.text, charts.TITLE_CHARS, charts.PHONE_TITLE_CHARS),
+                               (t.subtitle, charts.SUBTITLE_CHARS, charts.PHONE_SUBTITLE_CHARS)]:
+        lines = _pieces(text)
+        assert all(len(" ".join(pieces)) <= wide for pieces in lines)
+        assert all(len(piece) <= narrow for pieces in lines for piece in pieces)
+    assert _pieces(t.text) == [["How far back does the gradient", "reach?"]]  # one desktop line, two on a phone
+    words = " ".join(" ".join(pieces) for pieces in _pieces(t.subtitle)).split()
+    assert words == (LONG + " short").split()
+
+
+def test_finish_gives_the_top_level_title_as_plain_lines_and_the_config_a_line_break_rule():
+    panel = alt.Chart(alt.InlineData(values=[{"x": 1}]), mark="point", title=charts.title("Panel", LONG))
+    top = charts.finish(alt.LayerChart(layer=[panel.copy()], title=charts.title("Top", LONG))).to_dict()
+    assert top["title"]["text"] == ["Top"]
+    assert all(charts.SOFT not in line for line in top["title"]["subtitle"])
+    assert " ".join(top["title"]["subtitle"]).split() == LONG.split()
+    assert "containerSize()" in top["config"]["lineBreak"]["expr"]
+    inner = top["layer"][0]["title"]
+    assert isinstance(inner["subtitle"], str) and charts.SOFT in inner["subtitle"]  # a panel keeps its soft breaks
