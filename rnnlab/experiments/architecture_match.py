@@ -177,6 +177,7 @@ STEPS_CAPTION = {
 }
 ROWS = {"input": 2.3, "RNN step": 1.15, "output": 0.0}  # y of each row of boxes
 BOX = 0.86  # a box's width and height, in columns and rows
+LETTER_PX = 6.6  # the width of an 11-px letter, about
 
 
 def _show(token: str) -> str:
@@ -201,8 +202,6 @@ def chart(result: Result) -> alt.TopLevelMixin:
     r = result
     boxes = _layout(r)
     columns = max(b["x"] for b in boxes) + 1
-    for b in boxes:  # labels read upright when they fit their box, else turned
-        b["angle"] = 0 if len(b["label"]) <= 1 or (columns <= 10 and len(b["label"]) <= 8) else 270
     xs, ys = alt.Scale(domain=[0, columns], nice=False), alt.Scale(domain=[-0.45, 3.45], nice=False)
     x, y = alt.X("x:Q", scale=xs, axis=None), alt.Y("y:Q", scale=ys, axis=None)
     names = list(ROWS)
@@ -217,10 +216,15 @@ def chart(result: Result) -> alt.TopLevelMixin:
                                           legend=charts.legend()),
                           tooltip=[alt.Tooltip("row:N"), alt.Tooltip("x:Q", title="step"),
                                    alt.Tooltip("label:N", title="token")]))
+    # a label reads upright when it fits its box's width at the width the chart is drawn, else turned
+    drawn = "(isFinite(containerSize()[0]) ? containerSize()[0] : 600)"
+    fits = f"length(datum.label) * {LETTER_PX} <= {BOX} * ({drawn} - 20) / {columns} - 4"
     text = alt.Chart(charts.data("boxes"), transform=where + [
                          alt.CalculateTransform(calculate=f"datum.x + {BOX / 2}", **{"as": "xm"}),
-                         alt.CalculateTransform(calculate=f"datum.y + {BOX / 2}", **{"as": "ym"})],
-                     mark=alt.MarkDef(type="text", fontSize=11, limit=48, color="black"),
+                         alt.CalculateTransform(calculate=f"datum.y + {BOX / 2}", **{"as": "ym"}),
+                         alt.CalculateTransform(calculate=f"length(datum.label) <= 1 || {fits} ? 0 : 270",
+                                                **{"as": "angle"})],
+                     mark=alt.MarkDef(type="text", fontSize=11, limit=54, color="black"),
                      encoding=alt.FacetedEncoding(x=alt.X("xm:Q", scale=xs, axis=None),
                                                   y=alt.Y("ym:Q", scale=ys, axis=None),
                                                   angle=alt.Angle("angle:Q", scale=None),
