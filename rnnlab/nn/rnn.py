@@ -15,7 +15,10 @@ step is computed before the loop in one call, so a step only adds the
 recurrent part. Backward, the only sequential part of BPTT is linear: the
 local derivative f'(a_t) of every step is known once the forward pass has run
 (``rnn_local_derivative``, one call for a whole chunk of steps, see
-``_sequence.chunks``), and the loop runs only the linear recurrence dh_{t-1} = W_hh^T (f'(a_t) * dh_t) + dL/dout_{t-1}
+``_sequence.chunks``), and the loop runs only the linear recurrence
+
+    dh_{t-1} = W_hh^T (f'(a_t) * dh_t) + dL/dout_{t-1}
+
 (``rnn_step_backprop``); the weight gradients are one matrix product over all
 steps after the loop (``weight_grads``). The helpers the three cells share
 live in _sequence.py.
