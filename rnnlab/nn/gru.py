@@ -132,8 +132,10 @@ def gru_step_backward(dh, cache: GRUStepCache, *, dxw=None, dhw=None, dh_prev=No
     local = gru_local_derivatives(cache.h_prev, cache.rzn, cache.hw)
     dhw, dh_prev = gru_step_backprop(dh, local, cache.W_hh, dhw=dhw, dh_prev=dh_prev,
                                      work=None if work is None else work[: dh.shape[0]])
-    dxw = np.multiply(local.P.reshape(3, *dh.shape), dh, None if dxw is None else dxw.reshape(3, *dh.shape))
-    return GRUStepGrads(dxw.reshape(local.P.shape), dhw, dh_prev)
+    dxw = np.empty_like(local.P) if dxw is None else dxw
+    for P_k, dxw_k in zip(gate_blocks(local.P, 3), gate_blocks(dxw, 3)):
+        np.multiply(P_k, dh, dxw_k)  # dL/dxw_t = [P_r, P_z, P_n] * dh
+    return GRUStepGrads(dxw, dhw, dh_prev)
 
 
 # --- a whole sequence -------------------------------------------------------------

@@ -147,7 +147,8 @@ def lstm_step_backprop(dh, dc_next, local: LSTMLocal, W_hh, *, da=None, da_gates
     dL/dc_t through c_{t+1} only (the next step's dc_prev; at the last step the final-state
     gradient, or zeros). local: this step's local derivatives. da (4H, B) and dc, dh_prev,
     dc_prev (H, B): optional preallocated outputs, da_gates: optional views of da's four
-    blocks; dc and dc_prev may be the same array as dc_next (it is read first)."""
+    blocks. dc and dc_prev may be the same array as dc_next, and da's blocks local's P_i,
+    P_f, P_o, P_g: each is read before it is written."""
     if da is None:
         da = np.empty((4 * dh.shape[0], dh.shape[1]), dh.dtype)
     da_i, da_f, da_o, da_g = gate_blocks(da) if da_gates is None else da_gates
@@ -245,11 +246,11 @@ def lstm_backward(dout, dhT, dcT, cache: LSTMCache) -> LSTMGrads:
         local = lstm_local_derivatives(cs[t0:t1], cache.ifog[t0:t1], cache.tanh_c[t0:t1], P=da[: t1 - t0])
         for block, _, t_clamp in cache.clamp_from:  # a clamped gate does not depend on a_t:
             (local.P_i, local.P_f, local.P_o)[block][max(t_clamp - t0, 0) :] = 0
-        local_t = zip(local.dc_dh, local.f, local.P_i, local.P_f, local.P_o, local.P_g)
-        for dh_t, local_t, da_t, dc_t in reversed(list(zip(dh[t0:t1], local_t, da, dc[t0:t1]))):
+        each_step = zip(local.dc_dh, local.f, local.P_i, local.P_f, local.P_o, local.P_g)
+        for dh_t, local_t, da_t, dc_t in reversed(list(zip(dh[t0:t1], each_step, da, dc[t0:t1]))):
             dh_t += dh_carry  # dh[t] is now the total dL/dh_t
             lstm_step_backprop(dh_t, dc_carry, LSTMLocal(*local_t), W_hh, da=da_t, da_gates=local_t[2:],
-                               dc=dc_t, dh_prev=dh_carry, dc_prev=dc_carry)
+                               dc=dc_t, dh_prev=dh_carry, dc_prev=dc_carry)  # dL/da_t in place of P
         file_steps(da2, t0, da[: t1 - t0])
     dW_ih, dW_hh, db = weight_grads(da2, cache.x, hs)
     order = ifog_order(H)  # back to torch's i, f, g, o
