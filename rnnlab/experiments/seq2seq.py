@@ -159,7 +159,8 @@ def _curves_chart(r: Result) -> alt.Chart:
         .transform_flatten(["step", "accuracy", "loss"])
         .mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=14))
         .encode(
-            x=alt.X("step:Q", title="training step", scale=alt.Scale(domain=[0, r.steps], nice=False)),
+            x=alt.X("step:Q", title="training step", scale=alt.Scale(domain=[0, r.steps], nice=False),
+                    axis=alt.Axis(tickCount=5)),
             y=alt.Y("accuracy:Q", title="exact match on held-out dates", scale=alt.Scale(domain=[0, 1]),
                     axis=alt.Axis(format="%")),
             color=alt.Color("model:N", scale=charts.colour_scale(names), legend=charts.legend()),
@@ -178,16 +179,15 @@ def chart(result: Result) -> alt.TopLevelMixin:
     if r.by_field is None:
         return charts.finish(_curves_chart(r).properties(title=title), curves=curves)
     names = [c.model for c in r.curves]
-    fields = [{**row.model_dump(), "label": "year (read last)" if row.field == "year" else row.field}
-              for row in r.by_field]
+    fields = [row.model_dump() for row in r.by_field]
     bars = (
         alt.Chart(charts.data("by_field"))
         .mark_bar()
         .encode(
-            x=alt.X("label:N", title="field of the answer, in the order most inputs write them",
-                    sort=["day", "month", "year (read last)"], axis=alt.Axis(labelAngle=0)),
+            x=alt.X("field:N", title="field (every input writes the year last)", sort=list(FIELDS),
+                    axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("model:N", sort=names),
-            y=alt.Y("accuracy:Q", title="right", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            y=alt.Y("accuracy:Q", title="field right", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
             color=alt.Color("model:N", scale=charts.colour_scale(names), legend=charts.legend()),
             tooltip=[alt.Tooltip("model:N"), alt.Tooltip("field:N"), alt.Tooltip("accuracy:Q", format=".1%"),
                      alt.Tooltip("read_first:Q", title="when written first", format=".1%"),
@@ -196,7 +196,7 @@ def chart(result: Result) -> alt.TopLevelMixin:
         )
         .properties(width="container", height=200,
                     title=charts.title("Which part of the date survives",
-                                       "held-out dates; without attention only what was read last is sure to get through"))
+                                       "held-out dates: without attention, only the year, read last, is always right"))
     )
     return charts.finish(
         alt.vconcat(_curves_chart(r).properties(title=title), bars).resolve_scale(color="shared"),

@@ -81,7 +81,7 @@ def decode_chart(result: DecodeResult) -> alt.TopLevelMixin:
             .encode(
                 x=alt.X("source:O", title="source character", axis=alt.Axis(labelExpr="substring(datum.label, 3)", labelAngle=0)),
                 y=alt.Y("output:O", title="output step", axis=alt.Axis(labelExpr="substring(datum.label, 3)")),
-                color=alt.Color("weight:Q", title="attention", scale=alt.Scale(scheme="blues", domain=[0, 1])),
+                color=alt.Color("weight:Q", title="attention", scale=alt.Scale(domain=[0, 1], range=["#f7fbff", "#08519c"])),
                 tooltip=[alt.Tooltip("output:O", title="output"), alt.Tooltip("source:O", title="source"),
                          alt.Tooltip("weight:Q", format=".2f")],
             )

@@ -103,7 +103,7 @@ def test_lab_page_fits_the_screen(page, width, screenshot, axe_violations):
     assert axe_violations() == []
 
 
-def test_step_7_decodes_the_learners_date_with_the_trained_models(page, console_errors):
+def test_step_7_decodes_the_learners_date_with_the_trained_models(page, console_errors, screenshot):
     page.goto("/steps/7")
     widget = page.locator('.experiment[data-experiment="seq2seq"]')
     widget.get_by_role("button", name="attention", exact=True).click()
@@ -121,4 +121,6 @@ def test_step_7_decodes_the_learners_date_with_the_trained_models(page, console_
     panel.get_by_role("button", name="Decode").click()
     expect(panel.locator(".decode-model strong")).to_have_text("1999-07-03", timeout=10_000)
     expect(panel.locator(".decode-steps li")).to_have_count(11)
+    expect(widget.locator(".experiment-chart svg").first).to_contain_text("Which part of the date survives")
+    screenshot("step7-decoded")
     assert console_errors == []
