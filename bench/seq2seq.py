@@ -1,7 +1,8 @@
 """The step-7 claims, measured: the encoder-decoder with attention reaches >= 95 % exact
 match on held-out dates within 60 s, and gets every field of the date right; the one
-without attention gets the year (read last) right far more often than the day and month
-(read earlier): the fixed-size context loses what it read first. Decoding the held-out
+without attention gets the year (read last) right far more often than the day (read
+earlier): the fixed-size context loses what it had to carry. (The month, also read
+earlier, is lost in some runs and kept in others: seed 0 about 50 %, seed 1 99.5 %.) Decoding the held-out
 dates one at a time, as the page does, scores the same as the batch evaluation. Runs the
 `seq2seq` experiment exactly as the lesson does (both models trained in turns) and times
 it from the progress reports.
@@ -77,9 +78,9 @@ def main() -> int:
     ok = reached is not None and reached <= 60.0 and min(att.values()) >= 0.95 and alone == batch
     if (s2s.NAMES[False], "year") in rows:
         plain = {f: rows[s2s.NAMES[False], f].accuracy for f in s2s.FIELDS}
-        ok = ok and plain["year"] - max(plain["day"], plain["month"]) >= 0.3
+        ok = ok and plain["year"] - plain["day"] >= 0.3
     print(f"\nclaim (>= 95 % within 60 s; every field >= 95 % with attention; without it the year >= 30 points "
-          f"above the day and month; one at a time = batch): {'holds' if ok else 'FAILS'}")
+          f"above the day; one at a time = batch): {'holds' if ok else 'FAILS'}")
     return 0 if ok else 1
 
 

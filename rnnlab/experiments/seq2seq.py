@@ -2,15 +2,20 @@
 
 Two ``nn.Seq2Seq`` GRU models, one with additive attention and one without,
 train in turns on batches from ``rnnlab.tasks.dates`` (Adam, gradient norm
-clipped at 1, teacher forcing). Every ``EVAL_EVERY`` steps each greedily
+clipped at 1, teacher forcing; every source left-padded to ``dates.SOURCE_LEN``
+by ``dates.encode_sources``, here, in evaluation and in decoding alike). Every ``EVAL_EVERY`` steps each greedily
 decodes a fixed held-out set of dates it never trained on; the chart plots
 the exact-match accuracy. At the end, the accuracy of each field of the
 answer (day, month, year) sets the two side by side. Without attention the
 whole input has to pass through the encoder's last state, a fixed H numbers:
 the year, read last, comes through, while the day and month, read earlier,
-must be carried through every later character and are mostly lost (measured
-at the defaults: year 100 %, month about 50 %, day about 23 %). Whether the
-day or the month comes first changes little; how long the date is, nothing.
+must be carried through every later character and can be lost (measured at
+the defaults, seeds 0 and 1: year 100 % and 100 %, day 23 % and 3 %, month
+50 % and 99.5 %: the day, which has the most values, is lost in both runs,
+the month in one). Whether the day or the month comes first changes little,
+and so does the length of the
+input (exact match without attention: 5 to 14 % in every length bucket from
+10 to 28 characters, no steady fall): a long date holds no more to remember.
 With attention every field is right.
 
 Then, on the trained models: the final Result carries their weights

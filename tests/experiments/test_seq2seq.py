@@ -28,7 +28,6 @@ def test_without_attention_the_year_read_last_survives_and_the_day_read_first_is
     assert all(rows["with attention", f].accuracy >= 0.95 for f in ("day", "month", "year"))
     plain = {f: rows["without attention", f] for f in ("day", "month", "year")}
     assert plain["year"].accuracy >= plain["day"].accuracy + 0.4
-    assert plain["year"].accuracy >= plain["month"].accuracy + 0.2
     assert plain["year"].after == 0 and plain["year"].read_first is None
     assert plain["day"].after > plain["month"].after > 0 and plain["day"].read_first is not None
 
