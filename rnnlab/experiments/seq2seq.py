@@ -10,9 +10,9 @@ answer (day, month, year) sets the two side by side. Without attention the
 whole input has to pass through the encoder's last state, a fixed H numbers:
 the year, read last, comes through, while the day and month, read earlier,
 must be carried through every later character and can be lost (measured at
-the defaults, seeds 0 and 1: year 100 % and 100 %, day 23 % and 3 %, month
-50 % and 99.5 %: the day, which has the most values, is lost in both runs,
-the month in one). Whether the day or the month comes first changes little,
+the defaults, seeds 0 / 1 / 2: year 100 / 100 / 99.9 %, day 23 / 3 / 3 %,
+month 50 / 99.5 / 99.8 %: the day, which has the most values, is lost in
+every run, the month in one). Whether the day or the month comes first changes little,
 and so does the length of the
 input (exact match without attention: 5 to 14 % in every length bucket from
 10 to 28 characters, no steady fall): a long date holds no more to remember.
