@@ -1,5 +1,4 @@
 import json
-import time
 
 import numpy as np
 import pytest
@@ -7,7 +6,7 @@ from pydantic import ValidationError
 
 from rnnlab.experiments import _applications as apps
 from rnnlab.experiments import architecture_match as am
-from rnnlab.tasks import dates, pos
+from rnnlab.tasks import dates
 
 
 def _run(pattern, text=""):
@@ -102,26 +101,3 @@ def test_result_is_json_and_chart_draws_a_box_per_token_with_the_shapes(pattern)
     captions = " ".join(c["caption"] for c in spec["datasets"]["captions"])
     assert r.input_shape in captions and r.output_shape in captions
     assert spec["layer"][0]["encoding"]["color"]["legend"]["orient"] == "bottom"
-
-
-def test_defaults_run_fast():
-    am.warm_up()
-    for pattern in am.EXAMPLES:
-        t0 = time.perf_counter()
-        for _ in range(10):
-            am.chart(_run(pattern)).to_dict()
-        print(f"architecture-match {pattern}: {(time.perf_counter() - t0) * 100:.1f} ms per run+chart")
-
-
-def test_chart_compiles_and_renders_at_phone_width():
-    import vl_convert
-
-    from rnnlab.experiments import architecture_match as module
-
-    params = module.Params(seq_len=20, steps=100) if module.ID == "cell-race" else module.Params()
-    spec = json.loads(module.chart(module.run(params)).to_json())
-    spec["width"] = 355  # the page gives the chart its container's width
-    for panel in spec.get("vconcat", []):
-        panel["width"] = 355
-    svg = vl_convert.vegalite_to_svg(spec)
-    assert svg.startswith("<svg") and "NaN" not in svg

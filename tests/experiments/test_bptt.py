@@ -1,5 +1,4 @@
 import json
-import time
 
 import numpy as np
 import pytest
@@ -84,18 +83,3 @@ def test_result_is_json_and_chart_has_titles_and_axes():
         layers = panel.get("layer", [panel])
         assert layers[0]["encoding"]["x"]["title"] and layers[0]["encoding"]["y"]["title"]
     assert spec["vconcat"][2]["layer"][0]["encoding"]["color"]["legend"]["orient"] == "bottom"
-
-
-def test_defaults_run_fast():
-    bptt.run(bptt.Params())
-    t0 = time.perf_counter()
-    for _ in range(10):
-        bptt.chart(bptt.run(bptt.Params())).to_dict()
-    print(f"bptt at defaults: {(time.perf_counter() - t0) * 100:.1f} ms per run+chart")
-
-
-def test_registered_under_its_id():
-    from rnnlab.experiments import registry, runner
-
-    assert registry.get(bptt.ID) is bptt
-    assert runner.contract_problems(bptt) == []

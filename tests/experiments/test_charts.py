@@ -1,6 +1,11 @@
+import json
+
+import pytest
+
 import altair as alt
 
 from rnnlab.experiments import _charts as charts
+from rnnlab.experiments import registry
 
 LONG = "from the query back to step 0, the cell-state gradient keeps 3.9e-04 of its size, the hidden-state one 5.9e-05"
 
@@ -31,3 +36,24 @@ def test_finish_gives_the_top_level_title_as_plain_lines_and_the_config_a_line_b
     assert "containerSize()" in top["config"]["lineBreak"]["expr"]
     inner = top["layer"][0]["title"]
     assert isinstance(inner["subtitle"], str) and charts.SOFT in inner["subtitle"]  # a panel keeps its soft breaks
+
+
+# Every quick experiment at its defaults, and the cheapest job at small settings:
+# its chart compiles with Vega-Lite and renders at a phone's width.
+SMALL_JOB_PARAMS = {"cell-race": {"seq_len": 20, "steps": 100}}
+RENDERED = [m for m in registry.MODULES if m.KIND == "quick" or m.ID in SMALL_JOB_PARAMS]
+
+
+@pytest.mark.parametrize("module", RENDERED, ids=lambda m: m.ID)
+def test_chart_compiles_and_renders_at_phone_width(module):
+    import vl_convert
+
+    params = module.Params(**SMALL_JOB_PARAMS.get(module.ID, {}))
+    spec = json.loads(module.chart(module.run(params)).to_json())
+    spec["width"] = 355  # the page gives the chart its container's width
+    for panel in spec.get("vconcat", []):
+        panel["width"] = 355
+    svg = vl_convert.vegalite_to_svg(spec)
+    assert svg.startswith("<svg") and "NaN" not in svg
+    titled = spec.get("title") or all(panel.get("title") for panel in spec.get("vconcat") or [{}])
+    assert titled, f"{module.ID}: the chart (or each of its panels) has a title saying what it shows"

@@ -1,5 +1,4 @@
 import json
-import time
 
 import numpy as np
 import pytest
@@ -85,25 +84,3 @@ def test_result_is_json_and_chart_has_titles_axes_and_legends():
     assert "update gate" in dots["x"]["title"] and "|h_t" in dots["y"]["title"]
     assert dots["color"]["legend"]["orient"] == "bottom"
     assert spec["datasets"]["bound"][0] == {"z": 0.0, "move": 2.0, "what": "largest possible move 2 (1 − z)"}
-
-
-def test_defaults_run_fast():
-    gg.warm_up()
-    t0 = time.perf_counter()
-    for _ in range(10):
-        gg.chart(gg.run(gg.Params())).to_dict()
-    print(f"gru-gates at defaults: {(time.perf_counter() - t0) * 100:.1f} ms per run+chart")
-
-
-def test_chart_compiles_and_renders_at_phone_width():
-    import vl_convert
-
-    from rnnlab.experiments import gru_gates as module
-
-    params = module.Params(seq_len=20, steps=100) if module.ID == "cell-race" else module.Params()
-    spec = json.loads(module.chart(module.run(params)).to_json())
-    spec["width"] = 355  # the page gives the chart its container's width
-    for panel in spec.get("vconcat", []):
-        panel["width"] = 355
-    svg = vl_convert.vegalite_to_svg(spec)
-    assert svg.startswith("<svg") and "NaN" not in svg

@@ -1,5 +1,4 @@
 import json
-import time
 
 import numpy as np
 import pytest
@@ -87,21 +86,6 @@ def test_result_is_json_and_chart_has_titles_axes_and_legends():
     assert heat["layer"][0]["encoding"]["color"]["legend"]["orient"] == "bottom"
     assert mem["encoding"]["y"]["scale"]["type"] == "log"
     assert mem["encoding"]["color"]["legend"]["orient"] == "bottom"
-
-
-def test_defaults_run_fast():
-    hs.warm_up()
-    t0 = time.perf_counter()
-    for _ in range(10):
-        hs.chart(hs.run(hs.Params())).to_dict()
-    print(f"hidden-state at defaults: {(time.perf_counter() - t0) * 100:.1f} ms per run+chart")
-
-
-def test_registered_under_its_id():
-    from rnnlab.experiments import registry, runner
-
-    assert registry.get(hs.ID) is hs
-    assert runner.contract_problems(hs) == []
 
 
 @settings(max_examples=10, deadline=None)

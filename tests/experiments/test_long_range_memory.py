@@ -84,10 +84,3 @@ def test_result_is_json_and_chart_shows_both_curves_against_the_baseline(quick_r
         assert curve["color"]["legend"]["orient"] == "bottom"
         assert {c["model"] for c in spec["datasets"]["curves"]} == {"tanh RNN", "LSTM"}
         assert spec["datasets"]["baseline"][0]["mse"] == r.baseline
-
-
-def test_registered_under_its_id():
-    from rnnlab.experiments import registry, runner
-
-    assert registry.get(lrm.ID) is lrm
-    assert runner.contract_problems(lrm) == []

@@ -1,5 +1,4 @@
 import json
-import time
 
 import numpy as np
 import pytest
@@ -177,25 +176,3 @@ def test_result_is_json_and_chart_has_titles_axes_and_legends():
     assert marker[0]["t"] == r.clamp_from  # the line where surgery begins
     assert grads["encoding"]["y"]["scale"]["type"] == "log"
     assert grads["encoding"]["color"]["legend"]["orient"] == "bottom"
-
-
-def test_defaults_run_fast():
-    lg.warm_up()
-    t0 = time.perf_counter()
-    for _ in range(10):
-        lg.chart(lg.run(lg.Params())).to_dict()
-    print(f"lstm-gates at defaults: {(time.perf_counter() - t0) * 100:.1f} ms per run+chart")
-
-
-def test_chart_compiles_and_renders_at_phone_width():
-    import vl_convert
-
-    from rnnlab.experiments import lstm_gates as module
-
-    params = module.Params(seq_len=20, steps=100) if module.ID == "cell-race" else module.Params()
-    spec = json.loads(module.chart(module.run(params)).to_json())
-    spec["width"] = 355  # the page gives the chart its container's width
-    for panel in spec.get("vconcat", []):
-        panel["width"] = 355
-    svg = vl_convert.vegalite_to_svg(spec)
-    assert svg.startswith("<svg") and "NaN" not in svg

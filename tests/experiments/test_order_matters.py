@@ -1,6 +1,5 @@
 import itertools
 import json
-import time
 
 import numpy as np
 import pytest
@@ -80,18 +79,3 @@ def test_result_is_json_and_chart_has_title_axes_and_legend():
     assert spec["encoding"]["x"]["title"] and spec["encoding"]["y"]["title"]
     assert spec["encoding"]["color"]["legend"]["orient"] == "bottom"
     assert len(spec["datasets"]["answers"]) == 2 * len(order.NOUNS)
-
-
-def test_defaults_run_fast():
-    om.warm_up()
-    t0 = time.perf_counter()
-    for _ in range(10):
-        om.chart(om.run(om.Params())).to_dict()
-    print(f"order-matters at defaults: {(time.perf_counter() - t0) * 100:.1f} ms per run+chart")
-
-
-def test_registered_under_its_id():
-    from rnnlab.experiments import registry, runner
-
-    assert registry.get(om.ID) is om
-    assert runner.contract_problems(om) == []

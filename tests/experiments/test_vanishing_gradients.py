@@ -1,5 +1,4 @@
 import json
-import time
 
 import numpy as np
 import pytest
@@ -127,21 +126,6 @@ def test_chart_shows_a_shrinking_bound_whole():
     spec = vg.chart(r).to_dict()
     assert "domainMax" not in spec["layer"][-1]["encoding"]["y"]["scale"]
     assert not any("leaves the chart" in line for line in spec["title"]["subtitle"])
-
-
-def test_defaults_run_fast():
-    vg.run(vg.Params())
-    t0 = time.perf_counter()
-    for _ in range(10):
-        vg.chart(vg.run(vg.Params())).to_dict()
-    print(f"vanishing-gradients at defaults: {(time.perf_counter() - t0) * 100:.1f} ms per run+chart")
-
-
-def test_registered_under_its_id():
-    from rnnlab.experiments import registry, runner
-
-    assert registry.get(vg.ID) is vg
-    assert runner.contract_problems(vg) == []
 
 
 @settings(max_examples=10, deadline=None)
