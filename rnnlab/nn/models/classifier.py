@@ -14,47 +14,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnlab.nn.embedding import Embedding
-from rnnlab.nn.linear import Linear
-from rnnlab.nn.models.common import child_seeds, make_recurrent
-from rnnlab.nn.module import Module
+from rnnlab.nn.models.common import EmbedRecurrentLinear
 
 
-class SequenceClassifier(Module):
+class SequenceClassifier(EmbedRecurrentLinear):
     """(optional Embedding) -> recurrent layer -> Linear on the last hidden state.
     Children: ``embedding`` (when vocab_size is given), ``rnn``, ``linear``."""
 
-    def __init__(self, cell: str, input_size: int, hidden_size: int, output_size: int,
-                 num_layers: int = 1, vocab_size: int | None = None, nonlinearity: str = "tanh",
-                 dtype=np.float32, seed: int = 0):
-        super().__init__()
-        self.cell, self.input_size, self.hidden_size = cell, input_size, hidden_size
-        self.output_size, self.num_layers, self.vocab_size = output_size, num_layers, vocab_size
-        self.nonlinearity, self.dtype = nonlinearity, np.dtype(dtype)
-        s = child_seeds(seed, 3)
-        if vocab_size is not None:
-            self.embedding = self.children["embedding"] = Embedding(vocab_size, input_size, dtype, s[0])
-        else:
-            self.embedding = None
-        self.rnn = self.children["rnn"] = make_recurrent(
-            cell, input_size, hidden_size, num_layers, nonlinearity, dtype, s[1])
-        self.linear = self.children["linear"] = Linear(hidden_size, output_size, dtype, s[2])
-        self._T: int | None = None  # steps in the last forward pass
-        self._last: np.ndarray | None = None  # (B,) the step read in each row of the last pass
-
-    @property
-    def trace(self):
-        """The recurrent layer's trace of the last pass (h, c, gates, dh per step)."""
-        return self.rnn.trace
+    _T: int | None = None  # steps in the last forward pass
+    _last: np.ndarray | None = None  # (B,) the step read in each row of the last pass
 
     def forward(self, x, state=None, lengths=None) -> np.ndarray:
         """x (B, T, I) floats, or ids int (B, T) with vocab_size; lengths int (B,) in [1, T]
         or None (= T). Returns y (B, O)."""
-        if self.embedding is not None:
-            if np.ndim(x) != 2:
-                raise ValueError(f"SequenceClassifier: expected token ids of shape (B, T), got shape {np.shape(x)}")
-            x = self.embedding.forward(x)  # (B, T, I)
-        out, _ = self.rnn.forward(x, state)  # (B, T, H)
+        out, _ = self.rnn.forward(self._embed(x), state)  # (B, T, H)
         B, T, _ = out.shape
         last = last_steps(lengths, B, T)
         self._T, self._last = T, last
@@ -69,9 +42,7 @@ class SequenceClassifier(Module):
         dout = np.zeros((B, self._T, H), dh_last.dtype)  # (B, T, H): gradient only at the read steps
         dout[np.arange(B), self._last] = dh_last
         dx, _ = self.rnn.backward(dout)
-        if self.embedding is not None:
-            return self.embedding.backward(dx)
-        return dx
+        return self._unembed(dx)
 
 
 def last_steps(lengths, B: int, T: int) -> np.ndarray:
