@@ -19,6 +19,7 @@ import json
 
 import altair as alt
 import numpy as np
+from pydantic import BaseModel, Field, field_validator
 
 from rnnlab import nn
 from rnnlab.experiments import _charts as charts
@@ -33,6 +34,25 @@ V = len(marked.ALPHABET)
 K = len(marked.SYMBOLS)
 EVAL_BATCH = 256
 MIN_TRAIN_LEN = 6
+PRESET = "cb*adcbadbcadcbdacbdacdbdacbabd?"  # the sequence both gate experiments open with
+
+
+class SequenceParams(BaseModel):
+    """The learner's marked-symbol string, which both gate experiments read."""
+
+    model_config = {"extra": "forbid"}
+
+    sequence: str = Field(
+        PRESET, min_length=1, max_length=2 * marked.MAX_LEN, title="Sequence",
+        description=f"Symbols {marked.SYMBOLS}, one mark {marked.MARK} before the symbol to remember, "
+                    f"and the query {marked.QUERY} at the end ({marked.MIN_LEN}–{marked.MAX_LEN} characters).",
+        examples=[PRESET, "a*bcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdc?", "dcbadcbadcbadcbadcba*c?"])
+
+    @field_validator("sequence")
+    @classmethod
+    def _valid_sequence(cls, text: str) -> str:
+        ids, _ = marked.parse(text)
+        return "".join(marked.ALPHABET[i] for i in ids)
 
 
 def one_hot(ids: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import altair as alt
 import numpy as np
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel
 
 from rnnlab import nn
 from rnnlab.experiments import _charts as charts
@@ -30,23 +30,10 @@ TITLE = "Inside a trained GRU: update and reset gates"
 STEP = 6
 KIND = "quick"
 
-PRESET = "cb*adcbadbcadcbdacbdacdbdacbabd?"
 
 
-class Params(BaseModel):
-    model_config = {"extra": "forbid"}
-
-    sequence: str = Field(
-        PRESET, min_length=1, max_length=2 * marked.MAX_LEN, title="Sequence",
-        description=f"Symbols {marked.SYMBOLS}, one mark {marked.MARK} before the symbol to remember, "
-                    f"and the query {marked.QUERY} at the end ({marked.MIN_LEN}–{marked.MAX_LEN} characters).",
-        examples=[PRESET, "a*bcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdc?", "dcbadcbadcbadcbadcba*c?"])
-
-    @field_validator("sequence")
-    @classmethod
-    def _valid_sequence(cls, text: str) -> str:
-        ids, _ = marked.parse(text)
-        return "".join(marked.ALPHABET[i] for i in ids)
+class Params(gates.SequenceParams):
+    """Only the sequence: the GRU has no gate surgery."""
 
 
 class Result(BaseModel):

@@ -24,7 +24,7 @@ from typing import Literal
 
 import altair as alt
 import numpy as np
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from rnnlab import nn
 from rnnlab.experiments import _charts as charts
@@ -38,30 +38,16 @@ STEP = 5
 KIND = "quick"
 
 GATE_NAMES = {"forget": "f", "input": "i", "output": "o"}
-PRESET = "cb*adcbadbcadcbdacbdacdbdacbabd?"
 CELL_RANGE = 2.0  # the cell heatmaps' colour saturates beyond ±this
 
 
-class Params(BaseModel):
-    model_config = {"extra": "forbid"}
-
-    sequence: str = Field(
-        PRESET, min_length=1, max_length=2 * marked.MAX_LEN, title="Sequence",
-        description=f"Symbols {marked.SYMBOLS}, one mark {marked.MARK} before the symbol to remember, "
-                    f"and the query {marked.QUERY} at the end ({marked.MIN_LEN}–{marked.MAX_LEN} characters).",
-        examples=[PRESET, "a*bcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdc?", "dcbadcbadcbadcbadcba*c?"])
+class Params(gates.SequenceParams):
     surgery: Literal["none", "forget", "input", "output"] = Field(
         "forget", title="Gate surgery", description="Which gate to clamp from step k on (none: no surgery).")
     clamp_value: float = Field(0.0, ge=0.0, le=1.0, title="Clamp the gate to",
                                description="0: closed, 1: fully open.")
     clamp_from: int = Field(8, ge=0, le=marked.MAX_LEN - 1, title="From step k",
                             description="The first step (counting from 0) at which the gate is clamped.")
-
-    @field_validator("sequence")
-    @classmethod
-    def _valid_sequence(cls, text: str) -> str:
-        ids, _ = marked.parse(text)
-        return "".join(marked.ALPHABET[i] for i in ids)
 
 
 class Result(BaseModel):
