@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import expect
 
 from rnnlab.lesson import load_lesson
 from rnnlab.web.app import create_app
@@ -65,6 +66,32 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def lesson():
     return load_lesson()
+
+
+@pytest.fixture
+def open_experiment(page, lesson):
+    """A function opening the step that embeds an experiment and waiting for its first chart;
+    it returns (the widget, the chart's SVG markup as first drawn)."""
+    def open_(experiment: str):
+        step = next(s for s in lesson.steps if experiment in s.experiments)
+        page.goto(f"/steps/{step.number}")
+        widget = page.locator(f'.experiment[data-experiment="{experiment}"]')
+        chart = widget.locator(".experiment-chart svg").first
+        expect(chart).to_be_visible(timeout=30_000)
+        return widget, chart.inner_html()
+    return open_
+
+
+@pytest.fixture
+def wait_for_redraw(page):
+    """A function waiting until an experiment's chart differs from the markup it had before."""
+    def wait(experiment: str, before: str) -> None:
+        page.wait_for_function(
+            "([sel, before]) => { const svg = document.querySelector(sel); return svg && svg.innerHTML !== before; }",
+            arg=[f'.experiment[data-experiment="{experiment}"] .experiment-chart svg', before],
+            timeout=30_000,
+        )
+    return wait
 
 
 @pytest.fixture

@@ -10,48 +10,34 @@ from rnnlab.experiments import cell_race
 pytestmark = pytest.mark.browser
 
 
-def _open(page, lesson, experiment):
-    step = next(s for s in lesson.steps if experiment in s.experiments)
-    page.goto(f"/steps/{step.number}")
-    widget = page.locator(f'.experiment[data-experiment="{experiment}"]')
-    chart = widget.locator(".experiment-chart svg").first
-    expect(chart).to_be_visible(timeout=30_000)
-    return widget, chart.inner_html()
 
-
-def _wait_for_redraw(page, experiment, before):
-    page.wait_for_function(
-        "([sel, before]) => { const svg = document.querySelector(sel); return svg && svg.innerHTML !== before; }",
-        arg=[f'.experiment[data-experiment="{experiment}"] .experiment-chart svg', before],
-        timeout=30_000,
-    )
-
-
-def test_lstm_gate_surgery_on_the_input_gate_redraws_the_cell_state(page, lesson, console_errors):
-    widget, before = _open(page, lesson, "lstm-gates")
+def test_lstm_gate_surgery_on_the_input_gate_redraws_the_cell_state(page, console_errors, open_experiment,
+                                                                    wait_for_redraw):
+    widget, before = open_experiment("lstm-gates")
     widget.get_by_role("button", name="input", exact=True).click()
-    _wait_for_redraw(page, "lstm-gates", before)
+    wait_for_redraw("lstm-gates", before)
     expect(widget.locator(".experiment-chart")).to_contain_text("i clamped to 0 from step 8")
     assert console_errors == []
 
 
 @pytest.mark.parametrize("control", ["Clamp the gate to", "From step k"])
-def test_lstm_gate_sliders_redraw_the_chart(page, lesson, console_errors, control):
-    widget, before = _open(page, lesson, "lstm-gates")
+def test_lstm_gate_sliders_redraw_the_chart(page, console_errors, control, open_experiment, wait_for_redraw):
+    widget, before = open_experiment("lstm-gates")
     widget.get_by_role("slider", name=control).focus()
     for _ in range(3):
         page.keyboard.press("ArrowRight")
-    _wait_for_redraw(page, "lstm-gates", before)
+    wait_for_redraw("lstm-gates", before)
     expect(widget.locator(".experiment-status.error")).to_have_count(0)
     assert console_errors == []
 
 
 @pytest.mark.parametrize("experiment", ["lstm-gates", "gru-gates"])
-def test_a_typed_sequence_redraws_and_a_bad_one_says_what_is_allowed(page, lesson, experiment):
-    widget, before = _open(page, lesson, experiment)
+def test_a_typed_sequence_redraws_and_a_bad_one_says_what_is_allowed(page, experiment, open_experiment,
+                                                                     wait_for_redraw):
+    widget, before = open_experiment(experiment)
     box = widget.get_by_role("textbox").first
     box.fill("dcba*bcdcdcdcdcd?")
-    _wait_for_redraw(page, experiment, before)
+    wait_for_redraw(experiment, before)
     expect(widget.locator(".experiment-status.error")).to_have_count(0)
     box.fill("ab*cx")
     expect(widget.locator(".experiment-status.error")).to_contain_text("use only the symbols abcd", timeout=20_000)
@@ -61,11 +47,12 @@ def test_a_typed_sequence_redraws_and_a_bad_one_says_what_is_allowed(page, lesso
     ("many-to-many", "fish fish fish", "VERB"), ("one-to-many", "R", "(1, 30)"),
     ("encoder-decoder", "3 June 1999", "1999-06-03"), ("many-to-one", "Great phone, I love it", "positive"),
 ])
-def test_each_architecture_pattern_answers_the_learners_input(page, lesson, console_errors, pattern, text, shown):
-    widget, before = _open(page, lesson, "architecture-match")
+def test_each_architecture_pattern_answers_the_learners_input(page, console_errors, pattern, text, shown,
+                                                              open_experiment, wait_for_redraw):
+    widget, before = open_experiment("architecture-match")
     widget.get_by_role("combobox", name="Pattern").select_option(pattern)
     widget.get_by_role("textbox").first.fill(text)
-    _wait_for_redraw(page, "architecture-match", before)
+    wait_for_redraw("architecture-match", before)
     expect(widget.locator(".experiment-chart")).to_contain_text(shown, timeout=30_000)
     assert console_errors == []
 
@@ -96,9 +83,9 @@ def _open_job(page, lesson, experiment):
 
 @pytest.mark.parametrize("width", [1280, 375])
 @pytest.mark.parametrize("experiment", ["lstm-gates", "gru-gates", "architecture-match"])
-def test_charts_fit_desktop_and_phone_screens(page, lesson, screenshot, width, experiment):
+def test_charts_fit_desktop_and_phone_screens(page, screenshot, width, experiment, open_experiment):
     page.set_viewport_size({"width": width, "height": 900})
-    widget, _ = _open(page, lesson, experiment)
+    widget, _ = open_experiment(experiment)
     chart = widget.locator(".experiment-chart svg").first
     widget.scroll_into_view_if_needed()
     box = chart.bounding_box()
