@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnlab.nn._check import float_dtype
-from rnnlab.nn.checks import as_ids, positive_int
+from rnnlab.nn.checks import as_ids, float_dtype, positive_int
 from rnnlab.nn.module import Module
 
 

@@ -1,27 +1,24 @@
-"""The GRU cell: step and sequence, forward and backward side by side.
+"""The GRU cell, the reference: one step forward and backward, and the sequence
+functions that loop over them.
 
-Shape letters: B batch, T time, I input size, H hidden size.
+Letters: B batch, T time, I input size, H hidden size.
 
-    xw_t = W_ih x_t + b_ih          hw_t = W_hh h_{t-1} + b_hh          (3H, B), gates r, z, n
-    r = sigmoid(xw_r + hw_r)        z = sigmoid(xw_z + hw_z)
-    n = tanh(xw_n + r * hw_n)       (torch's form: r multiplies W_hn h_{t-1} + b_hn)
+    xw = W_ih x_t + b_ih          hw = W_hh h_{t-1} + b_hh     three blocks, torch's order r, z, n
+    r = sigmoid(xw_r + hw_r)      reset gate
+    z = sigmoid(xw_z + hw_z)      update gate
+    n = tanh(xw_n + r * hw_n)     candidate (torch's form: r multiplies W_hn h_{t-1} + b_hn)
     h_t = (1 - z) * n + z * h_{t-1}
 
-Vectors are columns, as in the equations (see rnn.py): h_t is (H, B) and the
-gates are contiguous row blocks, in torch's order r, z, n (the two sigmoid
-gates are already adjacent). As in rnn.py: every step's input projection in
-one call before the loop, one matrix product per step for all three gates,
-and after the backward recurrence one GEMM per weight matrix.
+Backward, for dh = dL/dh_t (the total):
 
-Backward, the only sequential part is linear (see rnn.py): every local
-derivative P of a step is fixed by the forward pass (``gru_local_derivatives``,
-for many steps at once: a chunk of steps that fits in cache), and the loop runs
-only
+    da_n = dh * (1 - z) * (1 - n^2)      da_z = dh * (h_{t-1} - n) * z (1 - z)
+    da_r = da_n * hw_n * r (1 - r)
+    dxw = [da_r, da_z, da_n]             dhw = [da_r, da_z, r * da_n]
+    dh_{t-1} = z * dh + W_hh^T dhw       dx_t = W_ih^T dxw
 
-    dhw_t = [P_r, P_z, r P_n] * dh_t        dh_{t-1} = W_hh^T dhw_t + z * dh_t + dL/dout_{t-1}
-
-(``gru_step_backprop``); dL/dxw_t = [P_r, P_z, P_n] * dh_t waits until the
-chunk's loop is done, then takes one call per gate for all its steps.
+Arrays hold one row per sequence, as torch's do (x_t (B, I), h_t (B, H); W_ih x_t
+is ``x_t @ W_ih.T``). ``nn.fast.gru`` is the same maths arranged for speed, held
+equal to this by tests/nn/test_impl_parity.py.
 """
 
 from __future__ import annotations
@@ -30,132 +27,79 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnlab.nn._sequence import (carry, chunks, file_steps, gate_blocks, input_grad, input_projection,
-                                 sigmoid_, to_batch_first, to_columns)
+from rnnlab.nn.rnn import sigmoid
 
 # --- one step ---------------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@dataclass
 class GRUStepCache:
-    """What one step's backward needs."""
+    """One step's forward values, which its backward needs."""
 
-    h_prev: np.ndarray  # (H, B) h_{t-1}
-    rzn: np.ndarray  # (3H, B) gate activations r, z, n
-    hw: np.ndarray  # (3H, B) W_hh h_{t-1} + b_hh (its n block is needed)
+    x_t: np.ndarray  # (B, I)
+    h_prev: np.ndarray  # (B, H) h_{t-1}
+    r: np.ndarray  # (B, H) gate activations
+    z: np.ndarray  # (B, H)
+    n: np.ndarray  # (B, H)
+    hw_n: np.ndarray  # (B, H) W_hn h_{t-1} + b_hn, which r multiplies
+    h: np.ndarray  # (B, H) h_t
+    W_ih: np.ndarray  # (3H, I)
     W_hh: np.ndarray  # (3H, H)
 
 
-@dataclass(slots=True)
-class GRULocal:
-    """The local derivatives of one step (with a leading T axis: of every step at once).
-    They depend on the forward pass only. dL/dxw = [P_r, P_z, P_n] * dh, dL/dhw =
-    [P_r, P_z, Q_n] * dh."""
-
-    z: np.ndarray  # (H, B) the direct path: dL/dh_{t-1} gets z * dh_t
-    P: np.ndarray  # (3H, B) r, z, n blocks: P_n = (1 - z) n', P_z = (h_{t-1} - n) z', P_r = P_n hw_n r'
-    Q_n: np.ndarray  # (H, B) r * P_n: hw_n enters as r * hw_n
-
-
-@dataclass(slots=True)
+@dataclass
 class GRUStepGrads:
-    """Gradients of one step (the weight gradients are gathered by gru_backward)."""
-
-    dxw: np.ndarray  # (3H, B) dL/dxw_t = dL/d(W_ih x_t + b_ih)
-    dhw: np.ndarray  # (3H, B) dL/dhw_t = dL/d(W_hh h_{t-1} + b_hh)
-    dh_prev: np.ndarray  # (H, B) dL/dh_{t-1} through this step
-
-
-def gru_step_forward(xw_t, h_prev, W_hh, b_hh, *, hw=None, rzn=None, h=None):
-    """One step. xw_t (3H, B) = W_ih x_t + b_ih; h_prev (H, B); W_hh (3H, H); b_hh (3H, B)
-    (the bias repeated in every column, or (3H, 1)). hw, rzn (3H, B), h (H, B): optional
-    preallocated C-contiguous outputs. Returns (h_t, cache)."""
-    H = h_prev.shape[0]
-    hw = np.dot(W_hh, h_prev, hw)  # W_hh h_{t-1} for all three gates in one product
-    hw += b_hh
-    rzn = np.empty_like(hw) if rzn is None else rzn
-    rz = np.add(xw_t[: 2 * H], hw[: 2 * H], rzn[: 2 * H])
-    sigmoid_(rz)  # r, z
-    r, z, n = rzn[:H], rzn[H : 2 * H], rzn[2 * H :]
-    np.multiply(r, hw[2 * H :], n)  # r * (W_hn h_{t-1} + b_hn)
-    n += xw_t[2 * H :]
-    np.tanh(n, n)  # n = tanh(xw_n + r * hw_n)
-    h = np.subtract(h_prev, n, h)  # h_t = n + z * (h_{t-1} - n)
-    h *= z
-    h += n
-    return h, GRUStepCache(h_prev, rzn, hw, W_hh)
+    dx: np.ndarray  # (B, I) dL/dx_t
+    dh_prev: np.ndarray  # (B, H) dL/dh_{t-1} through this step
+    dW_ih: np.ndarray  # (3H, I)
+    dW_hh: np.ndarray  # (3H, H)
+    db_ih: np.ndarray  # (3H,)
+    db_hh: np.ndarray  # (3H,)
 
 
-def gru_local_derivatives(h_prev, rzn, hw, P=None) -> GRULocal:
-    """The local derivatives of a step from its forward values: h_prev (..., H, B), rzn and
-    hw (..., 3H, B), for one step or, with a leading T axis, for several steps in one go.
-    P: optional array like rzn to hold P_r, P_z, P_n."""
-    r, z, n = gate_blocks(rzn, 3)
-    P = np.empty_like(rzn) if P is None else P
-    P_r, P_z, P_n = gate_blocks(P, 3)
-    one_minus_z = np.subtract(1, z)
-    np.multiply(n, n, P_n)
-    np.subtract(1, P_n, P_n)  # tanh' = 1 - n^2
-    P_n *= one_minus_z  # dL/da_n = dh * (1 - z) * n'    (h_t = (1 - z) n + z h_{t-1})
-    np.subtract(h_prev, n, P_z)
-    P_z *= z
-    P_z *= one_minus_z  # dL/da_z = dh * (h_{t-1} - n) * z (1 - z)
-    np.multiply(P_n, gate_blocks(hw, 3)[2], P_r)
-    P_r *= r
-    P_r *= np.subtract(1, r)  # dL/da_r = dL/da_n * hw_n * r (1 - r)
-    return GRULocal(z, P, np.multiply(r, P_n))
+def gru_step_forward(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    """x_t (B, I), h_prev (B, H), W_ih (3H, I), W_hh (3H, H), b_ih, b_hh (3H,).
+    Returns (h (B, H), cache)."""
+    xw_r, xw_z, xw_n = np.split(x_t @ W_ih.T + b_ih, 3, axis=1)  # (B, H) each: W_ih x_t + b_ih
+    hw_r, hw_z, hw_n = np.split(h_prev @ W_hh.T + b_hh, 3, axis=1)  # (B, H) each: W_hh h_{t-1} + b_hh
+    r = sigmoid(xw_r + hw_r)
+    z = sigmoid(xw_z + hw_z)
+    n = np.tanh(xw_n + r * hw_n)
+    h = (1 - z) * n + z * h_prev
+    return h, GRUStepCache(x_t, h_prev, r, z, n, hw_n, h, W_ih, W_hh)
 
 
-def gru_step_backprop(dh, local: GRULocal, W_hh, *, dhw=None, dh_prev=None, work=None,
-                      views=None) -> tuple[np.ndarray, np.ndarray]:
-    """The linear part of one step's backward. dh (H, B): the total dL/dh_t; local: this
-    step's local derivatives. dhw (3H, B), dh_prev, work (H, B): optional preallocated
-    outputs and scratch; views: optional (P_r, P_z, dhw_r, dhw_z, dhw_n) views, so that a
-    step in a loop does not slice. Returns (dL/dhw_t (3H, B), dL/dh_{t-1} (H, B))."""
-    dhw = np.empty_like(local.P) if dhw is None else dhw
-    if views is None:
-        views = (*gate_blocks(local.P, 3)[:2], *gate_blocks(dhw, 3))
-    P_r, P_z, dhw_r, dhw_z, dhw_n = views
-    np.multiply(P_r, dh, dhw_r)  # dL/da_r: r and z see hw and xw alike
-    np.multiply(P_z, dh, dhw_z)  # dL/da_z
-    np.multiply(local.Q_n, dh, dhw_n)  # dL/dhw_n = r * dL/da_n
-    dh_prev = np.dot(W_hh.T, dhw, dh_prev)  # backprop through W_hh h_{t-1}
-    work = np.multiply(local.z, dh, work)
-    dh_prev += work  # ... plus the direct path z * h_{t-1}
-    return dhw, dh_prev
-
-
-def gru_step_backward(dh, cache: GRUStepCache, *, dxw=None, dhw=None, dh_prev=None,
-                      work=None) -> GRUStepGrads:
-    """One step's backward: its local derivatives, then the linear part. dh (H, B): the total
-    dL/dh_t. dxw, dhw (3H, B), dh_prev, work (H, B): optional preallocated outputs and scratch."""
-    local = gru_local_derivatives(cache.h_prev, cache.rzn, cache.hw)
-    dhw, dh_prev = gru_step_backprop(dh, local, cache.W_hh, dhw=dhw, dh_prev=dh_prev,
-                                     work=None if work is None else work[: dh.shape[0]])
-    dxw = np.empty_like(local.P) if dxw is None else dxw
-    for P_k, dxw_k in zip(gate_blocks(local.P, 3), gate_blocks(dxw, 3)):
-        np.multiply(P_k, dh, dxw_k)  # dL/dxw_t = [P_r, P_z, P_n] * dh
-    return GRUStepGrads(dxw, dhw, dh_prev)
+def gru_step_backward(dh, cache: GRUStepCache) -> GRUStepGrads:
+    """dh (B, H): the total dL/dh_t. Returns this step's gradients."""
+    x_t, h_prev, r, z, n, hw_n = cache.x_t, cache.h_prev, cache.r, cache.z, cache.n, cache.hw_n
+    dn = dh * (1 - z)  # backprop through h = (1 - z) * n + z * h_prev into n
+    dz = dh * (h_prev - n)  # ... into z
+    dh_prev = dh * z  # ... into h_prev (the direct path)
+    da_n = dn * (1 - n**2)  # backprop through tanh
+    dr = da_n * hw_n  # backprop through r * hw_n into r
+    dhw_n = da_n * r  # ... into hw_n
+    da_z = dz * z * (1 - z)  # backprop through sigmoid
+    da_r = dr * r * (1 - r)  # backprop through sigmoid
+    dxw = np.concatenate([da_r, da_z, da_n], axis=1)  # (B, 3H) dL/d(W_ih x_t + b_ih)
+    dhw = np.concatenate([da_r, da_z, dhw_n], axis=1)  # (B, 3H) dL/d(W_hh h_{t-1} + b_hh)
+    dx = dxw @ cache.W_ih  # backprop through W_ih x_t
+    dh_prev = dh_prev + dhw @ cache.W_hh  # plus backprop through W_hh h_{t-1}
+    dW_ih = dxw.T @ x_t  # (3H, I) the weights' share of this step
+    dW_hh = dhw.T @ h_prev  # (3H, H)
+    return GRUStepGrads(dx, dh_prev, dW_ih, dW_hh, dxw.sum(axis=0), dhw.sum(axis=0))
 
 
 # --- a whole sequence -------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@dataclass
 class GRUCache:
-    """The forward pass of one layer, in time-major columns; the trace shows it. The weights
-    are the cache's own copies, so backward differentiates the pass that ran even if the
-    parameters have been updated in place since."""
+    """Every step's cache, in order; the trace shows them."""
 
-    x: np.ndarray  # (T, I, B)
-    hs: np.ndarray  # (T + 1, H, B): hs[0] = h_0 (the initial state), hs[t + 1] = h_t
-    rzn: np.ndarray  # (T, 3H, B) gate activations r, z, n
-    hw: np.ndarray  # (T, 3H, B) W_hh h_{t-1} + b_hh
-    W_ih: np.ndarray  # (3H, I)
-    W_hh: np.ndarray  # (3H, H)
+    steps: list[GRUStepCache]
 
 
-@dataclass(slots=True)
+@dataclass
 class GRUGrads:
     dx: np.ndarray  # (B, T, I)
     dh0: np.ndarray  # (B, H) dL/d(initial state)
@@ -167,51 +111,40 @@ class GRUGrads:
 
 
 def gru_forward(x, h0, W_ih, W_hh, b_ih, b_hh):
-    """x (B, T, I), h0 (B, H), W_ih (3H, I), W_hh (3H, H), b_ih, b_hh (3H,).
-    Returns (out (B, T, H), hT (B, H), cache)."""
-    B, T, _ = x.shape
-    H = W_hh.shape[1]
-    x_cols, xw = input_projection(x, W_ih, b_ih)  # (T, I, B), (T, 3H, B)
-    b_hh_cols = np.repeat(b_hh[:, None], B, axis=1)  # (3H, B), one contiguous block to add
-    hs = np.empty((T + 1, H, B), dtype=x.dtype)
-    hs[0] = h0.T
-    rzn = np.empty((T, 3 * H, B), dtype=x.dtype)
-    hw = np.empty((T, 3 * H, B), dtype=x.dtype)
-    for xw_t, h_prev, hw_t, rzn_t, h in zip(xw, hs, hw, rzn, hs[1:]):
-        gru_step_forward(xw_t, h_prev, W_hh, b_hh_cols, hw=hw_t, rzn=rzn_t, h=h)
-    cache = GRUCache(x_cols, hs, rzn, hw, W_ih.copy(), W_hh.copy())
-    return to_batch_first(hs[1:]), hs[T].T.copy(), cache
+    """x (B, T, I), h0 (B, H), weights as gru_step_forward.
+    Returns (out (B, T, H): every h_t, hT (B, H), cache)."""
+    W_ih, W_hh = W_ih.copy(), W_hh.copy()  # this pass's own: backward differentiates the pass that ran
+    h, steps = h0, []
+    for t in range(x.shape[1]):
+        h, cache_t = gru_step_forward(x[:, t], h, W_ih, W_hh, b_ih, b_hh)
+        steps.append(cache_t)
+    out = np.stack([s.h for s in steps], axis=1)  # (B, T, H)
+    return out, h, GRUCache(steps)
 
 
 def gru_backward(dout, dhT, cache: GRUCache) -> GRUGrads:
-    """dout (B, T, H) = dL/dout or None (zeros); dhT (B, H) = dL/dh_T or None."""
-    hs, rzn, hw, W_hh = cache.hs, cache.rzn, cache.hw, cache.W_hh
-    T, H, B = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
-    dh = np.zeros((T, H, B), hs.dtype) if dout is None else to_columns(dout, hs.dtype)
-    dh_carry = carry(dhT, H, B, hs.dtype)  # dL/dh_t through step t+1; at t = T-1 the final-state grad
-    dxw2 = np.empty((3 * H, T * B), dtype=hs.dtype)  # every step's dL/dxw_t side by side, for the GEMMs
-    dhw2 = np.empty((3 * H, T * B), dtype=hs.dtype)  # likewise dL/dhw_t
-    spans = chunks(T, 6 * H * B * hs.itemsize)  # (t0, t1), the last steps first
-    K = max(t1 - t0 for t0, t1 in spans)
-    dxw = np.empty((K, 3 * H, B), dtype=hs.dtype)  # a chunk's local derivatives P, then dL/dxw_t
-    dhw = np.empty((K, 3 * H, B), dtype=hs.dtype)
-    work = np.empty((H, B), dtype=hs.dtype)
-    for t0, t1 in spans:
-        local = gru_local_derivatives(hs[t0:t1], rzn[t0:t1], hw[t0:t1], P=dxw[: t1 - t0])
-        P_r, P_z, P_n = gate_blocks(local.P, 3)
-        views = zip(P_r, P_z, *gate_blocks(dhw, 3))
-        backwards = zip(dh[t0:t1], local.z, local.P, local.Q_n, dhw, views)
-        for dh_t, z_t, P_t, Q_n_t, dhw_t, views_t in reversed(list(backwards)):  # t = t1-1, ..., t0
-            dh_t += dh_carry  # dh[t] is now the total dL/dh_t
-            gru_step_backprop(dh_t, GRULocal(z_t, P_t, Q_n_t), W_hh, dhw=dhw_t, dh_prev=dh_carry,
-                              work=work, views=views_t)
-        for P_k in (P_r, P_z, P_n):
-            P_k *= dh[t0:t1]  # dL/dxw_t = [P_r, P_z, P_n] * dh_t, the chunk's steps at once
-        file_steps(dxw2, t0, local.P)
-        file_steps(dhw2, t0, dhw[: t1 - t0])
-    x2 = cache.x.transpose(1, 0, 2).reshape(-1, T * B)  # (I, T*B)
-    h2 = hs[:-1].transpose(1, 0, 2).reshape(H, T * B)  # (H, T*B): h_{t-1} for every step
-    dW_ih = np.dot(dxw2, x2.T)  # sum over steps of dxw_t x_t^T
-    dW_hh = np.dot(dhw2, h2.T)  # sum over steps of dhw_t h_{t-1}^T
-    return GRUGrads(input_grad(dxw2, cache.W_ih, B), dh_carry.T.copy(), dW_ih, dW_hh,
-                    dxw2.sum(axis=1), dhw2.sum(axis=1), dh.transpose(2, 0, 1))
+    """dout (B, T, H) = dL/dout or None (zeros); dhT (B, H) = dL/dh_T or None (zeros)."""
+    x_0, W_ih, W_hh = cache.steps[0].x_t, cache.steps[0].W_ih, cache.steps[0].W_hh
+    (B, I), T, H = x_0.shape, len(cache.steps), W_hh.shape[1]
+    dout = np.zeros((B, T, H), x_0.dtype) if dout is None else dout
+    dh_next = np.zeros((B, H), x_0.dtype) if dhT is None else dhT  # dL/dh_t through step t+1
+    dx, dh_all = np.empty((B, T, I), x_0.dtype), np.empty((B, T, H), x_0.dtype)
+    dW_ih, dW_hh = np.zeros_like(W_ih), np.zeros_like(W_hh)
+    db_ih, db_hh = np.zeros(3 * H, x_0.dtype), np.zeros(3 * H, x_0.dtype)
+    for t in reversed(range(T)):
+        dh = dout[:, t] + dh_next  # the total dL/dh_t
+        g = gru_step_backward(dh, cache.steps[t])
+        dx[:, t], dh_all[:, t], dh_next = g.dx, dh, g.dh_prev
+        dW_ih += g.dW_ih  # the weights are shared by every step: their gradients add up
+        dW_hh += g.dW_hh
+        db_ih += g.db_ih
+        db_hh += g.db_hh
+    return GRUGrads(dx, dh_next, dW_ih, dW_hh, db_ih, db_hh, dh_all)
+
+
+def gru_trace(cache: GRUCache):
+    """(h (B, T, H), c None, gates {"r", "z", "n": (B, T, H)}) of the pass, for the layer's trace."""
+    def stack(name):
+        return np.stack([getattr(s, name) for s in cache.steps], axis=1)
+
+    return stack("h"), None, {k: stack(k) for k in "rzn"}

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnlab.nn._check import float_dtype
-from rnnlab.nn.checks import as_float_array, positive_int
+from rnnlab.nn.checks import as_float_array, float_dtype, positive_int
 from rnnlab.nn.init import uniform_default
 from rnnlab.nn.module import Module
 

@@ -3,15 +3,21 @@
 Shape letters: L num_layers, B batch, T time, I input_size, H hidden_size,
 G gates per cell (1 RNN, 4 LSTM, 3 GRU).
 
-    out, state = layer.forward(x, state=None)        x (B, T, I) -> out (B, T, H), last layer
-    dx, dstate0 = layer.backward(dout, dstate=None)  dx like x; dstate0 like state
+    out, state = layer.forward(x, state=None, gate_override=None)  x (B, T, I) -> out (B, T, H), last layer
+    dx, dstate0 = layer.backward(dout, dstate=None)                dx like x; dstate0 like state
 
 state is h (L, B, H) for RNN and GRU and a pair (h, c), each (L, B, H), for
 LSTM, as in torch; None means zeros. Parameters have torch's names and shapes,
 ``weight_ih_l{k}`` (G*H, I for k = 0 else H), ``weight_hh_l{k}`` (G*H, H),
 ``bias_ih_l{k}`` and ``bias_hh_l{k}`` (G*H,), with torch's gate order. The maths
-lives in rnn.py, lstm.py and gru.py; these classes hold the parameters, add
-into the gradients and expose the last pass as a read-only ``trace``.
+lives in the cells' modules; these classes hold the parameters, add into the
+gradients and expose the last pass as a read-only ``trace``.
+
+Two implementations, one contract: ``impl="fast"`` (the default) runs nn.fast.rnn,
+nn.fast.lstm, nn.fast.gru; ``impl="reference"`` runs nn.rnn, nn.lstm, nn.gru, the
+step functions the lesson shows. Outputs, gradients and the trace agree (float64:
+to 1e-12, tests/nn/test_impl_parity.py). Gate surgery (``gate_override``, LSTM
+only, see nn.lstm) works in both.
 
 Inputs of another dtype are cast to the layer's dtype (float32 by default).
 """
@@ -24,13 +30,14 @@ from typing import Mapping
 
 import numpy as np
 
-from rnnlab.nn import _check
-from rnnlab.nn.gru import gru_backward, gru_forward
+from rnnlab.nn import checks, gru, lstm, rnn
+from rnnlab.nn.fast import gru as fast_gru
+from rnnlab.nn.fast import lstm as fast_lstm
+from rnnlab.nn.fast import rnn as fast_rnn
 from rnnlab.nn.init import uniform_default
-from rnnlab.nn.lstm import lstm_backward, lstm_forward
 from rnnlab.nn.module import Module
-from rnnlab.nn.rnn import NONLINEARITIES, rnn_backward, rnn_forward
 
+IMPLS = ("fast", "reference")
 _WEIGHTS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
@@ -38,11 +45,6 @@ def _read_only(a: np.ndarray) -> np.ndarray:
     view = a.view()
     view.flags.writeable = False
     return view
-
-
-def _batch_first(a_cols: np.ndarray) -> np.ndarray:
-    """time-major columns (T, X, B) -> a read-only (B, T, X) view."""
-    return _read_only(a_cols.transpose(2, 0, 1))
 
 
 @dataclass(frozen=True)
@@ -100,13 +102,18 @@ class _Recurrent(Module):
 
     G = 1  # gates per cell
     STATE_PARTS = 1  # 1: state is h; 2: state is (h, c)
+    CELLS: dict = {}  # impl -> the module of the cell's sequence functions
 
-    def __init__(self, input_size, hidden_size, num_layers=1, dtype=np.float32, seed=0):
+    def __init__(self, input_size, hidden_size, num_layers=1, dtype=np.float32, seed=0, impl="fast"):
         super().__init__()
-        self.input_size = _check.positive_int(input_size, "input_size")
-        self.hidden_size = H = _check.positive_int(hidden_size, "hidden_size")
-        self.num_layers = _check.positive_int(num_layers, "num_layers")
-        self.dtype = _check.float_dtype(dtype)
+        self.input_size = checks.positive_int(input_size, "input_size")
+        self.hidden_size = H = checks.positive_int(hidden_size, "hidden_size")
+        self.num_layers = checks.positive_int(num_layers, "num_layers")
+        self.dtype = checks.float_dtype(dtype)
+        if impl not in IMPLS:
+            raise ValueError(f"impl: expected one of {IMPLS}, got {impl!r}")
+        self.impl = impl
+        self._cell = self.CELLS[impl]
         rng = np.random.default_rng(seed)
         for k in range(self.num_layers):
             n_in = self.input_size if k == 0 else H
@@ -118,7 +125,7 @@ class _Recurrent(Module):
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(input_size={self.input_size}, hidden_size={self.hidden_size}, "
-                f"num_layers={self.num_layers}, dtype={self.dtype.name})")
+                f"num_layers={self.num_layers}, dtype={self.dtype.name}, impl={self.impl!r})")
 
     def _weights(self, k: int) -> tuple[np.ndarray, ...]:
         return tuple(self._params[f"{name}_l{k}"] for name in _WEIGHTS)
@@ -126,19 +133,28 @@ class _Recurrent(Module):
     def _pack(self, parts: tuple) -> np.ndarray | tuple:
         return parts[0] if self.STATE_PARTS == 1 else parts
 
-    def forward(self, x, state=None):
+    def _surgery(self, gate_override) -> dict:
+        """The checked gate_override; only nn.LSTM has gates to clamp."""
+        if gate_override:
+            raise ValueError(f"gate_override: gate surgery clamps an LSTM's i, f or o gate; "
+                             f"{type(self).__name__} has none to clamp, got {gate_override!r}")
+        return {}
+
+    def forward(self, x, state=None, gate_override=None):
         """x (B, T, I); state h (L, B, H), or (h, c) for LSTM, or None for zeros.
+        gate_override (LSTM): {gate: (value, from_step)}, see nn.lstm; applied in every layer.
         Returns (out (B, T, H) of the last layer, final state like state)."""
-        x = _check.sequence(x, self.input_size, self.dtype)
+        x = checks.sequence(x, self.input_size, self.dtype)
+        surgery = self._surgery(gate_override)
         shape = (self.num_layers, x.shape[0], self.hidden_size)
         if state is None:
             state0 = tuple(np.zeros(shape, self.dtype) for _ in range(self.STATE_PARTS))
         else:
-            state0 = _check.state(state, self.STATE_PARTS, shape, self.dtype)
+            state0 = checks.state(state, self.STATE_PARTS, shape, self.dtype)
         caches, finals = [], []
         inp = x
         for k in range(self.num_layers):
-            inp, final, cache = self._layer_forward(inp, tuple(s[k] for s in state0), self._weights(k))
+            inp, final, cache = self._layer_forward(inp, tuple(s[k] for s in state0), self._weights(k), surgery)
             caches.append(cache)
             finals.append(final)
         self._caches, self._layer_grads = caches, None
@@ -152,12 +168,12 @@ class _Recurrent(Module):
             raise ValueError("backward: expected a forward pass first, got none")
         L, (B, T, H) = self.num_layers, self._out_shape
         if dout is not None:
-            dout = _check.finite_array(dout, self.dtype, "dout")
+            dout = checks.finite_array(dout, self.dtype, "dout")
             if dout.shape != (B, T, H):
                 raise ValueError(f"dout: expected shape {(B, T, H)} like out, got shape {dout.shape}")
         dfinal = None
         if dstate is not None:
-            dfinal = _check.state(dstate, self.STATE_PARTS, (L, B, H), self.dtype, "dstate")
+            dfinal = checks.state(dstate, self.STATE_PARTS, (L, B, H), self.dtype, "dstate")
         d = dout
         dstate0, layer_grads = [None] * L, [None] * L
         for k in range(L - 1, -1, -1):
@@ -176,29 +192,37 @@ class _Recurrent(Module):
         grads = self._layer_grads or [None] * self.num_layers
         return Trace(tuple(self._layer_trace(c, g) for c, g in zip(self._caches, grads)))
 
+    def _layer_trace(self, cache, grads) -> LayerTrace:
+        h, c, gates = self._cell_trace(cache)
+        dh = None if grads is None else _read_only(grads.dh)
+        dc = None if grads is None or c is None else _read_only(grads.dc)
+        return LayerTrace(h=_read_only(h), c=None if c is None else _read_only(c),
+                          gates=MappingProxyType({k: _read_only(v) for k, v in gates.items()}), dh=dh, dc=dc)
+
 
 class RNN(_Recurrent):
     """Elman RNN, h_t = f(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), f = tanh | relu | linear.
     "linear" (the identity) is an rnnlab extension, not in torch."""
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh",
-                 dtype=np.float32, seed=0):
-        if nonlinearity not in NONLINEARITIES:
-            raise ValueError(f"nonlinearity: expected one of {NONLINEARITIES}, got {nonlinearity!r}")
-        self.nonlinearity = nonlinearity
-        super().__init__(input_size, hidden_size, num_layers, dtype, seed)
+    CELLS = {"fast": fast_rnn, "reference": rnn}
 
-    def _layer_forward(self, x, state0, weights):
-        out, hT, cache = rnn_forward(x, state0[0], *weights, self.nonlinearity)
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh",
+                 dtype=np.float32, seed=0, impl="fast"):
+        if nonlinearity not in rnn.NONLINEARITIES:
+            raise ValueError(f"nonlinearity: expected one of {rnn.NONLINEARITIES}, got {nonlinearity!r}")
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, num_layers, dtype, seed, impl)
+
+    def _layer_forward(self, x, state0, weights, surgery):
+        out, hT, cache = self._cell.rnn_forward(x, state0[0], *weights, self.nonlinearity)
         return out, (hT,), cache
 
     def _layer_backward(self, dout, dfinal, cache):
-        g = rnn_backward(dout, None if dfinal is None else dfinal[0], cache)
+        g = self._cell.rnn_backward(dout, None if dfinal is None else dfinal[0], cache)
         return g.dx, (g.dh0,), (g.dW_ih, g.dW_hh, g.db_ih, g.db_hh), g
 
-    def _layer_trace(self, cache, grads):
-        return LayerTrace(h=_batch_first(cache.hs[1:]),
-                          dh=None if grads is None else _read_only(grads.dh))
+    def _cell_trace(self, cache):
+        return self._cell.rnn_trace(cache)
 
 
 class LSTM(_Recurrent):
@@ -206,42 +230,37 @@ class LSTM(_Recurrent):
 
     G = 4
     STATE_PARTS = 2
+    CELLS = {"fast": fast_lstm, "reference": lstm}
 
-    def _layer_forward(self, x, state0, weights):
-        out, hT, cT, cache = lstm_forward(x, state0[0], state0[1], *weights)
+    def _surgery(self, gate_override) -> dict:
+        return checks.gate_override(gate_override)
+
+    def _layer_forward(self, x, state0, weights, surgery):
+        out, hT, cT, cache = self._cell.lstm_forward(x, state0[0], state0[1], *weights, gate_override=surgery)
         return out, (hT, cT), cache
 
     def _layer_backward(self, dout, dfinal, cache):
         dhT, dcT = (None, None) if dfinal is None else dfinal
-        g = lstm_backward(dout, dhT, dcT, cache)
+        g = self._cell.lstm_backward(dout, dhT, dcT, cache)
         return g.dx, (g.dh0, g.dc0), (g.dW_ih, g.dW_hh, g.db_ih, g.db_hh), g
 
-    def _layer_trace(self, cache, grads):
-        H = self.hidden_size
-        blocks = {"i": 0, "f": 1, "o": 2, "g": 3}  # the cache keeps the gates as i, f, o, g
-        gates = {name: _batch_first(cache.ifog[:, blocks[name] * H : (blocks[name] + 1) * H])
-                 for name in "ifgo"}
-        return LayerTrace(h=_batch_first(cache.hs[1:]), c=_batch_first(cache.cs[1:]),
-                          gates=MappingProxyType(gates),
-                          dh=None if grads is None else _read_only(grads.dh),
-                          dc=None if grads is None else _read_only(grads.dc))
+    def _cell_trace(self, cache):
+        return self._cell.lstm_trace(cache)
 
 
 class GRU(_Recurrent):
     """GRU as torch.nn.GRU (gates r, z, n; n = tanh(W_in x + b_in + r * (W_hn h + b_hn)))."""
 
     G = 3
+    CELLS = {"fast": fast_gru, "reference": gru}
 
-    def _layer_forward(self, x, state0, weights):
-        out, hT, cache = gru_forward(x, state0[0], *weights)
+    def _layer_forward(self, x, state0, weights, surgery):
+        out, hT, cache = self._cell.gru_forward(x, state0[0], *weights)
         return out, (hT,), cache
 
     def _layer_backward(self, dout, dfinal, cache):
-        g = gru_backward(dout, None if dfinal is None else dfinal[0], cache)
+        g = self._cell.gru_backward(dout, None if dfinal is None else dfinal[0], cache)
         return g.dx, (g.dh0,), (g.dW_ih, g.dW_hh, g.db_ih, g.db_hh), g
 
-    def _layer_trace(self, cache, grads):
-        H = self.hidden_size
-        gates = {name: _batch_first(cache.rzn[:, j * H : (j + 1) * H]) for j, name in enumerate("rzn")}
-        return LayerTrace(h=_batch_first(cache.hs[1:]), gates=MappingProxyType(gates),
-                          dh=None if grads is None else _read_only(grads.dh))
+    def _cell_trace(self, cache):
+        return self._cell.gru_trace(cache)
