@@ -6,8 +6,8 @@ For the learner's string it shows, from the engine's trace:
 
 - the input, forget and output gates i, f, o and the cell state c at every
   step, as units × time heatmaps;
-- gate surgery: the same string run again through ``nn.lstm.lstm_forward``
-  with one gate clamped to a value from step k on (its ``gate_override``),
+- gate surgery: the same string run again through the model with one gate
+  clamped to a value from step k on (the LSTM layer's ``gate_override``),
   the cell state and the answer that result, and the held-out accuracy under
   the same surgery on strings of the same length;
 - how far back the answer reaches: the gradient of the right symbol's score
@@ -29,7 +29,6 @@ from pydantic import BaseModel, Field
 from rnnlab import nn
 from rnnlab.experiments import _charts as charts
 from rnnlab.experiments import _gates as gates
-from rnnlab.nn.lstm import lstm_forward
 from rnnlab.tasks import marked
 
 ID = "lstm-gates"
@@ -70,14 +69,10 @@ class Result(BaseModel):
     surgery_accuracy: float | None  # held-out, strings of this length, same surgery
 
 
-def _forward(model: nn.SequenceClassifier, x: np.ndarray, override) -> tuple[np.ndarray, object]:
-    """x (B, T, V) through the model's LSTM with a gate override -> (logits (B, K), cache)."""
-    W = model.rnn.params
-    B, H = x.shape[0], model.hidden_size
-    zeros = np.zeros((B, H), dtype=np.float32)
-    out, _, _, cache = lstm_forward(x, zeros, zeros, W["weight_ih_l0"], W["weight_hh_l0"],
-                                    W["bias_ih_l0"], W["bias_hh_l0"], gate_override=override)
-    return model.linear.forward(out[:, -1]), cache
+def _forward(model: nn.SequenceClassifier, x: np.ndarray, override) -> tuple[np.ndarray, nn.Trace]:
+    """x (B, T, V) through the model with a gate override on its LSTM -> (logits (B, K), the trace)."""
+    logits = model.forward(x, gate_override=override)
+    return logits, model.trace
 
 
 def run(params: Params, progress=None) -> Result:
@@ -96,11 +91,11 @@ def run(params: Params, progress=None) -> Result:
     result = dict(surgery_cell=None, surgery_probs=None, surgery_answer=None, surgery_accuracy=None)
     if p.surgery != "none":
         override = {GATE_NAMES[p.surgery]: (p.clamp_value, p.clamp_from)}
-        s_logits, cache = _forward(model, x, override)
+        s_logits, s_trace = _forward(model, x, override)
         s_probs = nn.softmax(s_logits[0].astype(np.float64))
         rng = np.random.default_rng([gates.SEED, 2, T])
         result = dict(
-            surgery_cell=gates.rounded(cache.cs[1:, :, 0].T, 2), surgery_probs=gates.rounded(s_probs, 4),
+            surgery_cell=gates.rounded(s_trace.c[0].T, 2), surgery_probs=gates.rounded(s_probs, 4),
             surgery_answer=marked.SYMBOLS[int(np.argmax(s_probs))],
             surgery_accuracy=round(gates.accuracy(lambda xb: _forward(model, xb, override)[0], T, rng), 4))
     return Result(

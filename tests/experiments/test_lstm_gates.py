@@ -7,78 +7,90 @@ from pydantic import ValidationError
 from rnnlab import nn
 from rnnlab.experiments import _gates
 from rnnlab.experiments import lstm_gates as lg
-from rnnlab.nn.lstm import lstm_backward, lstm_forward
 from rnnlab.tasks import marked
 
 B, T, I, H = 2, 7, 3, 4
+IMPLS = pytest.mark.parametrize("impl", nn.recurrent.IMPLS)
 
 
-def _case(seed=0, dtype=np.float64):
+def _case(impl, seed=0):
+    """A float64 nn.LSTM with weights large enough to keep the gates apart, x (B, T, I) and a
+    random initial state (h0, c0), each (1, B, H)."""
     rng = np.random.default_rng(seed)
-    arrays = dict(x=rng.standard_normal((B, T, I)), h0=rng.standard_normal((B, H)), c0=rng.standard_normal((B, H)),
-                  W_ih=0.5 * rng.standard_normal((4 * H, I)), W_hh=0.5 * rng.standard_normal((4 * H, H)),
-                  b_ih=rng.standard_normal(4 * H), b_hh=rng.standard_normal(4 * H))
-    return {k: v.astype(dtype) for k, v in arrays.items()}
+    layer = nn.LSTM(I, H, dtype=np.float64, impl=impl)
+    layer.load_state_dict(dict(weight_ih_l0=0.5 * rng.standard_normal((4 * H, I)),
+                               weight_hh_l0=0.5 * rng.standard_normal((4 * H, H)),
+                               bias_ih_l0=rng.standard_normal(4 * H), bias_hh_l0=rng.standard_normal(4 * H)))
+    x = rng.standard_normal((B, T, I))
+    state0 = (rng.standard_normal((1, B, H)), rng.standard_normal((1, B, H)))
+    return layer, x, state0
 
 
-def _gate(cache, block):
-    return cache.ifog[:, block * H:(block + 1) * H]  # (T, H, B)
+# --- the engine's gate_override (nn.LSTM.forward, rnnlab/nn/lstm.py) -------------------
 
 
-# --- the engine's gate_override (rnnlab/nn/lstm.py) ---------------------------------
+@IMPLS
+def test_forget_gate_clamped_to_zero_leaves_only_what_is_written(impl):
+    layer, x, state0 = _case(impl)
+    layer.forward(x, state0)
+    plain = layer.trace
+    layer.forward(x, state0, gate_override={"f": (0.0, 3)})
+    cut = layer.trace  # c[:, t] is c_t after step t
+    np.testing.assert_array_equal(cut.c[:, :3], plain.c[:, :3])  # steps 0, 1, 2 untouched
+    i, g = cut.gates["i"], cut.gates["g"]
+    np.testing.assert_allclose(cut.c[:, 3:], (i * g)[:, 3:], atol=1e-12)  # c_t = i_t g_t for t >= 3
+    assert np.all(cut.gates["f"][:, 3:] == 0.0) and not np.allclose(cut.c[:, 3:], plain.c[:, 3:])
 
 
-def test_forget_gate_clamped_to_zero_leaves_only_what_is_written():
-    a = _case()
-    _, _, _, plain = lstm_forward(*a.values())
-    _, _, _, cut = lstm_forward(*a.values(), gate_override={"f": (0.0, 3)})
-    np.testing.assert_array_equal(cut.cs[:4], plain.cs[:4])  # c_0 (initial) … c_2 untouched
-    i, g = _gate(cut, 0), cut.ifog[:, 3 * H:]
-    np.testing.assert_allclose(cut.cs[4:], (i * g)[3:], atol=1e-12)  # c_t = i_t g_t for t >= 3
-    assert np.all(_gate(cut, 1)[3:] == 0.0) and not np.allclose(cut.cs[4:], plain.cs[4:])
+@IMPLS
+def test_forget_one_and_input_zero_freeze_the_cell_exactly(impl):
+    layer, x, state0 = _case(impl, 1)
+    _, (_, cT) = layer.forward(x, state0, gate_override={"f": (1.0, 2), "i": (0.0, 2)})
+    c = layer.trace.c
+    for t in range(2, T):
+        np.testing.assert_array_equal(c[:, t], c[:, 1])
+    np.testing.assert_array_equal(cT[0], c[:, 1])
 
 
-def test_forget_one_and_input_zero_freeze_the_cell_exactly():
-    a = _case(1)
-    _, _, cT, cache = lstm_forward(*a.values(), gate_override={"f": (1.0, 2), "i": (0.0, 2)})
-    for t in range(3, T + 1):
-        np.testing.assert_array_equal(cache.cs[t], cache.cs[2])
-    np.testing.assert_array_equal(cT, cache.cs[2].T)
-
-
+@IMPLS
 @pytest.mark.parametrize("override", [{"f": (0.3, 2)}, {"i": (1.0, 0), "o": (0.5, 4)}, {"f": (0.0, 6)}])
-def test_backward_through_clamped_gates_matches_numeric_gradient(override):
-    a = _case(2)
+def test_backward_through_clamped_gates_matches_numeric_gradient(impl, override):
+    layer, x, state0 = _case(impl, 2)
     rng = np.random.default_rng(3)
-    dout, dhT, dcT = rng.standard_normal((B, T, H)), rng.standard_normal((B, H)), rng.standard_normal((B, H))
+    dout, dstate = rng.standard_normal((B, T, H)), (rng.standard_normal((1, B, H)), rng.standard_normal((1, B, H)))
 
     def loss():
-        out, hT, cT, _ = lstm_forward(*a.values(), gate_override=override)
-        return float(np.sum(out * dout) + np.sum(hT * dhT) + np.sum(cT * dcT))
+        out, (hT, cT) = layer.forward(x, state0, gate_override=override)
+        return float(np.sum(out * dout) + np.sum(hT * dstate[0]) + np.sum(cT * dstate[1]))
 
-    g = lstm_backward(dout, dhT, dcT, lstm_forward(*a.values(), gate_override=override)[3])
-    analytic = dict(x=g.dx, h0=g.dh0, c0=g.dc0, W_ih=g.dW_ih, W_hh=g.dW_hh, b_ih=g.db_ih, b_hh=g.db_hh)
-    report = nn.gradcheck(loss, a, analytic, tol=1e-6)
+    layer.forward(x, state0, gate_override=override)
+    dx, (dh0, dc0) = layer.backward(dout, dstate)
+    arrays = dict(layer.params, x=x, h0=state0[0], c0=state0[1])
+    report = nn.gradcheck(loss, arrays, dict(layer.grads, x=dx, h0=dh0, c0=dc0), tol=1e-6)
     assert report.ok, report
 
 
-def test_no_override_is_exactly_the_layers_forward():
-    layer = nn.LSTM(I, H, dtype=np.float64, seed=4)
-    x = np.random.default_rng(5).standard_normal((B, T, I))
-    out, _ = layer.forward(x)
-    zeros = np.zeros((B, H))
-    p = layer.params
-    mine, _, _, _ = lstm_forward(x, zeros, zeros, p["weight_ih_l0"], p["weight_hh_l0"], p["bias_ih_l0"],
-                                 p["bias_hh_l0"], gate_override={})
+@IMPLS
+def test_an_empty_override_is_exactly_no_override(impl):
+    layer, x, state0 = _case(impl, 4)
+    out, _ = layer.forward(x, state0)
+    mine, _ = layer.forward(x, state0, gate_override={})
     np.testing.assert_array_equal(mine, out)
 
 
+@IMPLS
 @pytest.mark.parametrize("bad, words", [({"g": (0.5, 0)}, "gates among"), ({"f": (1.5, 0)}, "[0, 1]"),
                                         ({"f": (0.5, -1)}, "from_step"), ({"f": 0.5}, "(value, from_step)"),
                                         ({"f": (0.5, 1.0)}, "from_step")])
-def test_bad_gate_override_is_a_value_error_saying_what_was_expected(bad, words):
+def test_bad_gate_override_is_a_value_error_saying_what_was_expected(impl, bad, words):
+    layer, x, _ = _case(impl)
     with pytest.raises(ValueError, match=words.replace("[", r"\[").replace("(", r"\(").replace(")", r"\)")):
-        lstm_forward(*_case().values(), gate_override=bad)
+        layer.forward(x, gate_override=bad)
+
+
+def test_a_gru_has_no_gate_to_clamp():
+    with pytest.raises(ValueError, match="gate surgery clamps an LSTM's i, f or o gate"):
+        nn.GRU(I, H).forward(np.zeros((B, T, I)), gate_override={"z": (1.0, 0)})
 
 
 # --- the experiment ---------------------------------------------------------------------

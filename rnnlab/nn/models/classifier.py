@@ -24,10 +24,10 @@ class SequenceClassifier(EmbedRecurrentLinear):
     _T: int | None = None  # steps in the last forward pass
     _last: np.ndarray | None = None  # (B,) the step read in each row of the last pass
 
-    def forward(self, x, state=None, lengths=None) -> np.ndarray:
+    def forward(self, x, state=None, lengths=None, gate_override=None) -> np.ndarray:
         """x (B, T, I) floats, or ids int (B, T) with vocab_size; lengths int (B,) in [1, T]
-        or None (= T). Returns y (B, O)."""
-        out, _ = self.rnn.forward(self._embed(x), state)  # (B, T, H)
+        or None (= T); gate_override: gate surgery on an LSTM (see nn.lstm). Returns y (B, O)."""
+        out, _ = self.rnn.forward(self._embed(x), state, gate_override=gate_override)  # (B, T, H)
         B, T, _ = out.shape
         last = last_steps(lengths, B, T)
         self._T, self._last = T, last

@@ -1,16 +1,17 @@
-"""The pure core: step and sequence functions of RNN, LSTM and GRU against numeric gradients
-(float64, relative error <= 1e-6). Shapes: B=2, T=4, I=3, H=5; the step functions take
-columns, h (H, B)."""
+"""The fast path (nn.fast): its kernel-shaped step and sequence functions of RNN, LSTM and GRU
+against numeric gradients (float64, relative error <= 1e-6), its buffers and its chunks.
+Shapes: B=2, T=4, I=3, H=5; the step functions take columns, h (H, B). The fast path against
+the reference and torch: test_impl_parity.py."""
 
 import numpy as np
 import pytest
 
 from rnnlab.nn.gradcheck import gradcheck
-from rnnlab.nn.gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
-from rnnlab.nn.lstm import (ifog_order, lstm_backward, lstm_forward, lstm_step_backward,
-                            lstm_step_forward)
-from rnnlab.nn._sequence import sigmoid_
-from rnnlab.nn.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
+from rnnlab.nn.fast._sequence import sigmoid_
+from rnnlab.nn.fast.gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
+from rnnlab.nn.fast.lstm import (ifog_order, lstm_backward, lstm_forward, lstm_step_backward,
+                                 lstm_step_forward)
+from rnnlab.nn.fast.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 
 B, T, I, H = 2, 4, 3, 5
 TOL = 1e-6
@@ -172,7 +173,7 @@ def test_lstm_sequence_without_output_gradient_equals_zero_output_gradient(rng):
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_sequence_backward_split_into_chunks_equals_one_chunk(rng, monkeypatch, cell):
-    from rnnlab.nn import gru, lstm, rnn
+    from rnnlab.nn.fast import gru, lstm, rnn
     G = {"rnn": 1, "lstm": 4, "gru": 3}[cell]
     T_long = 11
     x, h0, dout, dhT = randn(rng, B, T_long, I), randn(rng, B, H), randn(rng, B, T_long, H), randn(rng, B, H)
