@@ -119,7 +119,7 @@ def gru_forward(x, h0, W_ih, W_hh, b_ih, b_hh):
         h, cache_t = gru_step_forward(x[:, t], h, W_ih, W_hh, b_ih, b_hh)
         steps.append(cache_t)
     out = np.stack([s.h for s in steps], axis=1)  # (B, T, H)
-    return out, h, GRUCache(steps)
+    return out, h.copy(), GRUCache(steps)  # a copy: the caller may change it, the cache keeps its own
 
 
 def gru_backward(dout, dhT, cache: GRUCache) -> GRUGrads:

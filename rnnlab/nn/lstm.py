@@ -153,7 +153,7 @@ def lstm_forward(x, h0, c0, W_ih, W_hh, b_ih, b_hh, gate_override=None):
         h, c, cache_t = lstm_step_forward(x[:, t], h, c, W_ih, W_hh, b_ih, b_hh, clamp)
         steps.append(cache_t)
     out = np.stack([s.h for s in steps], axis=1)  # (B, T, H)
-    return out, h, c, LSTMCache(steps)
+    return out, h.copy(), c.copy(), LSTMCache(steps)  # copies: the caller may change them
 
 
 def lstm_backward(dout, dhT, dcT, cache: LSTMCache) -> LSTMGrads:

@@ -126,7 +126,7 @@ def rnn_forward(x, h0, W_ih, W_hh, b_ih, b_hh, nonlinearity="tanh"):
         h, cache_t = rnn_step_forward(x[:, t], h, W_ih, W_hh, b_ih, b_hh, nonlinearity)
         steps.append(cache_t)
     out = np.stack([s.h for s in steps], axis=1)  # (B, T, H)
-    return out, h, RNNCache(steps)
+    return out, h.copy(), RNNCache(steps)  # a copy: the caller may change it, the cache keeps its own
 
 
 def rnn_backward(dout, dhT, cache: RNNCache) -> RNNGrads:

@@ -23,11 +23,12 @@ def rng():
 
 @pytest.fixture
 def make_layer():
-    """make_layer(cell_id, I, H, num_layers=1, **kw) -> a float64 recurrent layer."""
+    """make_layer(cell_id, I, H, num_layers=1, **kw) -> a float64 recurrent layer (impl="fast"
+    unless impl= says otherwise)."""
 
-    def make(cell, input_size, hidden_size, num_layers=1, dtype=np.float64, seed=0):
+    def make(cell, input_size, hidden_size, num_layers=1, dtype=np.float64, seed=0, impl="fast"):
         cls, kwargs = CELLS[cell]
-        return cls(input_size, hidden_size, num_layers=num_layers, dtype=dtype, seed=seed, **kwargs)
+        return cls(input_size, hidden_size, num_layers=num_layers, dtype=dtype, seed=seed, impl=impl, **kwargs)
 
     return make
 
@@ -53,4 +54,10 @@ def cell(request):
 @pytest.fixture(params=[c for c in CELLS if c != "rnn-linear"])
 def torch_cell(request):
     """Each cell torch also has (no "linear" RNN there), in turn."""
+    return request.param
+
+
+@pytest.fixture(params=["fast", "reference"])
+def impl(request):
+    """Each implementation of the recurrent cells in turn (parametrizes the test)."""
     return request.param

@@ -100,8 +100,8 @@ def test_float32_is_the_default_and_float64_input_is_cast(cls, rng):
     assert dx.dtype == np.float32
 
 
-def test_out_is_a_copy_that_does_not_corrupt_backward(cell, make_layer, rng):
-    layer = make_layer(cell, I, H)
+def test_out_is_a_copy_that_does_not_corrupt_backward(cell, make_layer, rng, impl):
+    layer = make_layer(cell, I, H, impl=impl)
     x, dout = rng.standard_normal((B, T, I)), rng.standard_normal((B, T, H))
     out, _ = layer.forward(x)
     dx_ref, _ = layer.backward(dout)
@@ -110,8 +110,8 @@ def test_out_is_a_copy_that_does_not_corrupt_backward(cell, make_layer, rng):
     np.testing.assert_array_equal(dx, dx_ref)
 
 
-def test_backward_without_any_gradient_gives_zeros(cell, make_layer, rng):
-    layer = make_layer(cell, I, H)
+def test_backward_without_any_gradient_gives_zeros(cell, make_layer, rng, impl):
+    layer = make_layer(cell, I, H, impl=impl)
     layer.forward(rng.standard_normal((B, T, I)))
     dx, dstate0 = layer.backward()
     assert dx.shape == (B, T, I) and not np.any(dx)
@@ -199,8 +199,8 @@ def test_rnn_rejects_an_unknown_nonlinearity():
 
 
 @pytest.mark.parametrize("batch", [1, 3])
-def test_forward_and_backward_leave_their_inputs_untouched(cell, make_layer, random_state, rng, batch):
-    layer = make_layer(cell, I, H, 2)
+def test_forward_and_backward_leave_their_inputs_untouched(cell, make_layer, random_state, rng, batch, impl):
+    layer = make_layer(cell, I, H, 2, impl=impl)
     x, dout = rng.standard_normal((batch, T, I)), rng.standard_normal((batch, T, H))
     state0, dstate = (random_state(cell, rng, (2, batch, H)) for _ in range(2))
     copies = [a.copy() for a in (x, dout, *_as_tuple(state0), *_as_tuple(dstate))]
@@ -211,8 +211,8 @@ def test_forward_and_backward_leave_their_inputs_untouched(cell, make_layer, ran
 
 
 def test_backward_differentiates_the_pass_that_ran_even_after_an_in_place_update(cell, make_layer,
-                                                                                 rng):
-    layer = make_layer(cell, I, H)
+                                                                                 rng, impl):
+    layer = make_layer(cell, I, H, impl=impl)
     x, dout = rng.standard_normal((B, T, I)), rng.standard_normal((B, T, H))
     layer.forward(x)
     dx_ref, _ = layer.backward(dout)
@@ -225,3 +225,14 @@ def test_backward_differentiates_the_pass_that_ran_even_after_an_in_place_update
     np.testing.assert_array_equal(dx, dx_ref)
     for k, g in layer.grads.items():
         np.testing.assert_array_equal(g, grads_ref[k])
+
+
+def test_an_unknown_impl_is_rejected():
+    with pytest.raises(ValueError, match=r"impl: expected one of \('fast', 'reference'\), got 'quick'"):
+        nn.LSTM(I, H, impl="quick")
+
+
+def test_gate_override_on_a_layer_without_gates_to_clamp_is_rejected(rng):
+    for layer in (nn.RNN(I, H), nn.GRU(I, H)):
+        with pytest.raises(ValueError, match="has none to clamp"):
+            layer.forward(rng.standard_normal((B, T, I)), gate_override={"f": (0.0, 1)})

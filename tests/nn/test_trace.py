@@ -104,8 +104,8 @@ def test_trace_dh_is_the_output_gradient_at_the_last_step_without_a_final_gradie
     np.testing.assert_array_equal(layer.trace.dh[:, -1], dout[:, -1])
 
 
-def test_trace_shapes_and_gate_names(cell, make_layer, rng):
-    layer = make_layer(cell, I, H, 2)
+def test_trace_shapes_and_gate_names(cell, make_layer, rng, impl):
+    layer = make_layer(cell, I, H, 2, impl=impl)
     assert layer.trace is None
     layer.forward(rng.standard_normal((B, T, I)))
     trace = layer.trace
@@ -119,8 +119,8 @@ def test_trace_shapes_and_gate_names(cell, make_layer, rng):
     assert all(lt.dh.shape == (B, T, H) for lt in layer.trace.layers)
 
 
-def test_trace_gates_are_the_activations_of_the_equations(make_layer, rng):
-    layer = make_layer("lstm", I, H)
+def test_trace_gates_are_the_activations_of_the_equations(make_layer, rng, impl):
+    layer = make_layer("lstm", I, H, impl=impl)
     x = rng.standard_normal((B, T, I))
     layer.forward(x)
     tr = layer.trace
@@ -135,8 +135,8 @@ def test_trace_gates_are_the_activations_of_the_equations(make_layer, rng):
     np.testing.assert_allclose(tr.h, tr.gates["o"] * np.tanh(tr.c), atol=1e-14)
 
 
-def test_trace_is_read_only_and_frozen(cell, make_layer, rng):
-    layer = make_layer(cell, I, H)
+def test_trace_is_read_only_and_frozen(cell, make_layer, rng, impl):
+    layer = make_layer(cell, I, H, impl=impl)
     layer.forward(rng.standard_normal((B, T, I)))
     layer.backward(rng.standard_normal((B, T, H)))
     trace = layer.trace
@@ -151,8 +151,8 @@ def test_trace_is_read_only_and_frozen(cell, make_layer, rng):
             trace.gates["x"] = trace.h
 
 
-def test_a_trace_taken_earlier_is_not_changed_by_later_passes(cell, make_layer, rng):
-    layer = make_layer(cell, I, H)
+def test_a_trace_taken_earlier_is_not_changed_by_later_passes(cell, make_layer, rng, impl):
+    layer = make_layer(cell, I, H, impl=impl)
     layer.forward(rng.standard_normal((B, T, I)))
     layer.backward(rng.standard_normal((B, T, H)))
     first = layer.trace
