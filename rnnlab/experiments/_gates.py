@@ -57,7 +57,7 @@ class SequenceParams(BaseModel):
 
 def one_hot(ids: np.ndarray) -> np.ndarray:
     """ids int (B, T) -> float32 (B, T, V)."""
-    return np.eye(V, dtype=np.float32)[ids]
+    return nn.one_hot(ids, V)
 
 
 def _new(cell: str) -> nn.SequenceClassifier:

@@ -138,7 +138,7 @@ def run(params: Params, progress=None) -> Result:
     ids = vocab().encode(params.text)
     T, V = len(ids), len(vocab())
     t = T - 1 if params.step == 0 else min(params.step, T) - 1  # 0-based
-    x = np.eye(V)[ids][None]  # (1, T, V)
+    x = nn.one_hot(ids, V, np.float64)[None]  # (1, T, V)
     h, _ = m.rnn.forward(x)  # (1, T, H)
     h = np.array(h[0])  # (T, H)
     p = nn.softmax(m.linear.forward(h[t][None])[0].astype(np.float64))  # (V,)

@@ -83,7 +83,7 @@ class Result(BaseModel):
 
 
 def _one_hot(ids: np.ndarray) -> np.ndarray:
-    return np.eye(V, dtype=np.float32)[ids]  # (B, T, V)
+    return nn.one_hot(ids, V)  # (B, T, V)
 
 
 class BagOfWords(nn.Module):

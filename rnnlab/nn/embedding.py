@@ -1,4 +1,5 @@
-"""Embedding: a lookup table, row ``ids`` of ``weight``, as torch.nn.Embedding.
+"""Embedding: a lookup table, row ``ids`` of ``weight``, as torch.nn.Embedding; and
+``one_hot``, the fixed table an embedding replaces (row ``ids`` of the identity).
 
 Letters: N any leading shape of the ids, V num_embeddings, D embedding_dim.
 """
@@ -11,6 +12,12 @@ import numpy as np
 
 from rnnlab.nn.checks import as_ids, float_dtype, positive_int
 from rnnlab.nn.module import Module
+
+
+def one_hot(ids, V: int, dtype=np.float32) -> np.ndarray:
+    """ids (N...) int in [0, V) -> (N..., V): 1 at each id, 0 elsewhere."""
+    ids = as_ids(ids, V, "one_hot ids")
+    return np.eye(V, dtype=dtype)[ids]
 
 
 @dataclass(frozen=True)

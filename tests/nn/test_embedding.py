@@ -58,3 +58,14 @@ def test_embedding_rejects_wrong_gradient_shape():
     emb.forward(np.array([1, 2]))
     with pytest.raises(ValueError, match=r"\(2, 4\)"):
         emb.backward(np.ones((2, 5)))
+
+
+def test_one_hot_is_the_identity_row_of_each_id_and_rejects_ids_out_of_range():
+    ids = np.array([[0, 2], [1, 1]])
+    x = nn.one_hot(ids, 3)
+    assert x.shape == (2, 2, 3) and x.dtype == np.float32
+    np.testing.assert_array_equal(x.argmax(-1), ids)
+    np.testing.assert_array_equal(x.sum(-1), 1)
+    assert nn.one_hot(ids, 3, np.float64).dtype == np.float64
+    with pytest.raises(ValueError, match=r"ids must lie in \[0, 3\)"):
+        nn.one_hot(np.array([3]), 3)

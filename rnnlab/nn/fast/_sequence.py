@@ -1,4 +1,4 @@
-"""What the three recurrent cells (rnn.py, lstm.py, gru.py) share: layout changes between
+"""What the three fast cells (fast/rnn.py, lstm.py, gru.py) share: layout changes between
 batch-first arrays and time-major columns, the input projection of all steps, the chunks
 of steps the backward loops run, and the weight and input gradients of all steps at once.
 
@@ -62,7 +62,8 @@ def chunks(T: int, step_nbytes: int, budget: int = 1 << 19) -> list[tuple[int, i
     """Step ranges (t0, t1), last first, each about ``budget`` bytes of per-step arrays: the
     backward loops compute the local derivatives of a chunk at once into one reused buffer,
     run its steps while they are still in cache, then file the chunk's gradients side by
-    side for the weight GEMMs (``file_steps``). A B = 1 sequence is one chunk."""
+    side for the weight GEMMs (``file_steps``). A chunk is max(1, budget // step_nbytes)
+    steps: e.g. 512 for an LSTM (step_nbytes = 4 H B itemsize) with B = 1, H = 64, float32."""
     K = max(1, budget // step_nbytes)
     return [(max(0, t1 - K), t1) for t1 in range(T, 0, -K)]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnnlab.nn.checks import as_ids, positive_int
-from rnnlab.nn.embedding import Embedding
+from rnnlab.nn.embedding import Embedding, one_hot
 from rnnlab.nn.linear import Linear
 from rnnlab.nn.losses import softmax
 from rnnlab.nn.models.common import child_seeds, copy_state, make_recurrent
@@ -57,7 +57,7 @@ class CharLM(Module):
         if self.embedding is not None:
             return self.embedding.forward(ids)
         ids = as_ids(ids, self.vocab_size, "CharLM ids")
-        return np.eye(self.vocab_size, dtype=self.dtype)[ids]  # (B, T, V) one-hot
+        return one_hot(ids, self.vocab_size, self.dtype)  # (B, T, V)
 
     def forward(self, ids, state=None, carry: bool = False) -> np.ndarray:
         """ids int (B, T) -> logits (B, T, V). The pass starts from ``state``; or, with
