@@ -8,13 +8,13 @@ Shape letters: B batch, T time, I input size, H hidden size.
     n = tanh(xw_n + r * hw_n)       (torch's form: r multiplies W_hn h_{t-1} + b_hn)
     h_t = (1 - z) * n + z * h_{t-1}
 
-Vectors are columns, as in the equations (see rnn.py): h_t is (H, B) and the
+Vectors are columns, as in the equations (see fast/rnn.py): h_t is (H, B) and the
 gates are contiguous row blocks, in torch's order r, z, n (the two sigmoid
-gates are already adjacent). As in rnn.py: every step's input projection in
+gates are already adjacent). As in fast/rnn.py: every step's input projection in
 one call before the loop, one matrix product per step for all three gates,
 and after the backward recurrence one GEMM per weight matrix.
 
-Backward, the only sequential part is linear (see rnn.py): every local
+Backward, the only sequential part is linear (see fast/rnn.py): every local
 derivative P of a step is fixed by the forward pass (``gru_local_derivatives``,
 for many steps at once: a chunk of steps that fits in cache), and the loop runs
 only

@@ -8,7 +8,7 @@ Shape letters: B batch, T time, I input size, H hidden size.
     c_t = f * c_{t-1} + i * g                                   (H, B)
     h_t = o * tanh(c_t)                                         (H, B)
 
-Vectors are columns, as in the equations (see rnn.py): h_t is (H, B), and the
+Vectors are columns, as in the equations (see fast/rnn.py): h_t is (H, B), and the
 four gates are four contiguous row blocks of a_t. The parameters use torch's
 gate order i, f, g, o; inside, the blocks are kept in the order i, f, o, g so
 that the three sigmoid gates are contiguous: since sigmoid(a) = 0.5 tanh(a/2)
@@ -28,7 +28,7 @@ loop is then the linear recurrence
     dh_{t-1} = W_hh^T da_t + dL/dout_{t-1}
 
 (``lstm_step_backprop``), and the weight gradients are one GEMM over all steps
-after it, as in rnn.py.
+after it, as in fast/rnn.py.
 
 Gate surgery, for the lesson: ``lstm_forward(..., gate_override={"f": (0.0, 12)})``
 sets the forget gate to 0 at every step t >= 12, after its sigmoid and before it
