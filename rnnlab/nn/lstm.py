@@ -94,7 +94,7 @@ def lstm_step_backward(dh, dc, cache: LSTMStepCache) -> LSTMStepGrads:
     """dh (B, H): the total dL/dh_t; dc (B, H): dL/dc_t through c_{t+1} only (zeros at the
     last step unless the final cell state has a gradient). Returns this step's gradients."""
     x_t, h_prev, c_prev, i, f, g, o = cache.x_t, cache.h_prev, cache.c_prev, cache.i, cache.f, cache.g, cache.o
-    tanh_c = np.tanh(cache.c)
+    tanh_c = np.tanh(cache.c)  # tanh(c_t), recomputed from the cache
     dc = dc + dh * o * (1 - tanh_c**2)  # backprop through h = o * tanh(c): the total dL/dc_t
     do = dh * tanh_c  # backprop through h = o * tanh(c) into o
     di = dc * g  # backprop through c = f * c_prev + i * g into i
