@@ -11,6 +11,8 @@ Backward, for dh = dL/dh_t (the total: from the output at t and from step t+1):
     da = dh * f'(a_t)             dh_{t-1} = W_hh^T da        dx_t = W_ih^T da
     dW_ih += da x_t^T             dW_hh += da h_{t-1}^T        db_ih, db_hh += da
 
+The activations live here too, ``sigmoid`` for the gated cells (lstm.py, gru.py).
+
 Arrays hold one row per sequence, as torch's do: x_t is (B, I), h_t is (B, H),
 so W_ih x_t is ``x_t @ W_ih.T``. Weights have torch's names and shapes. The
 layers (``nn.RNN(impl="reference")``) run these functions; ``nn.fast.rnn`` is
