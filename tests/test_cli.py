@@ -101,13 +101,13 @@ def test_serve_with_an_unusable_database_path_says_so(runner, tmp_path):
     assert result.exit_code == 1 and "cannot open the progress database" in result.output
 
 
-def test_notebook_writes_the_step_to_its_default_filename(runner):
+def test_notebook_writes_the_step_to_its_default_filename(runner, tmp_path, monkeypatch):
     import nbformat
 
-    with runner.isolated_filesystem():
-        result = runner.invoke(main, ["notebook", "5"])
-        assert result.exit_code == 0, result.output
-        notebook = nbformat.read("rnnlab-step-5-lstm.ipynb", as_version=4)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["notebook", "5"])
+    assert result.exit_code == 0, result.output
+    notebook = nbformat.read(tmp_path / "rnnlab-step-5-lstm.ipynb", as_version=4)
     nbformat.validate(notebook)
     assert notebook.cells[0].source.startswith("# Step 5: ")
 

@@ -88,8 +88,8 @@ def highlighted(src: Source) -> str:
 def figure(src: Source) -> str:
     """One function's source with a caption naming its file and lines. The ``<pre>`` is
     focusable so that a keyboard can scroll a long line inside it."""
-    caption = (f"<code>{escapeHtml(src.qualname)}</code> in <code>{escapeHtml(src.path)}</code>, "
-               f"lines {src.first_line}–{src.last_line}")
+    caption = (f"<span><code>{escapeHtml(src.qualname)}</code> in <code>{escapeHtml(src.path)}</code>, "
+               f"lines {src.first_line}–{src.last_line}</span>")
     label = escapeHtml(f"Source of {src.qualname}")
     return (f'<figure class="engine-source" data-source="{escapeHtml(src.name)}">\n'
             f'<pre class="highlight" tabindex="0" aria-label="{label}"><code>{highlighted(src)}</code></pre>\n'

@@ -100,8 +100,8 @@ def test_the_caption_names_the_file_and_its_lines(lesson):
     src = source("rnnlab.nn.gru:gru_step_forward")
     lines, first = inspect.getsourcelines(resolve(src.name))
     assert (src.path, src.first_line, src.last_line) == ("rnnlab/nn/gru.py", first, first + len(lines) - 1)
-    assert (f"<code>gru_step_forward</code> in <code>rnnlab/nn/gru.py</code>, "
-            f"lines {first}–{first + len(lines) - 1}") in lesson.step(6).html
+    assert (f"<span><code>gru_step_forward</code> in <code>rnnlab/nn/gru.py</code>, "
+            f"lines {first}–{first + len(lines) - 1}</span>") in lesson.step(6).html
 
 
 def test_the_code_is_folded_in_a_keyboard_reachable_details_block_except_step_2(lesson):
