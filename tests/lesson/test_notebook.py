@@ -81,7 +81,7 @@ def test_every_experiment_in_the_lesson_has_try_this_cells_with_a_comment(lesson
                 assert not re.search(rf"{name}\.Params\(\)", source)  # a changed param, not the defaults
 
 
-def test_a_try_param_the_experiment_does_not_take_fails_the_build(lesson, tmp_path, monkeypatch):
+def test_a_try_param_the_experiment_does_not_take_fails_the_build(lesson, monkeypatch):
     broken = {**plans(), "bptt": {"try": [{"params": {"windoww": 2}, "look": "typo"}]}}
     monkeypatch.setattr("rnnlab.lesson.notebook.plans", lambda root=LESSON_DIR: broken)
     with pytest.raises(ValueError, match="windoww"):
