@@ -105,6 +105,27 @@ def run(experiment_id: str, params: tuple[str, ...], out: Path | None) -> None:
         click.echo(f"rnnlab: chart written to {out}", err=True)
 
 
+@main.command()
+@click.argument("step", type=int, metavar="N")
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The .ipynb file to write.  [default: rnnlab-step-N-<slug>.ipynb]")
+def notebook(step: int, out: Path | None) -> None:
+    """Write step N of the lesson as a Jupyter notebook that runs its experiments."""
+    from rnnlab.lesson import load_lesson
+    from rnnlab.lesson.notebook import filename, notebook_text
+
+    lesson = load_lesson()
+    numbers = [s.number for s in lesson.steps]
+    if step not in numbers:
+        raise click.ClickException(f"there is no step {step}: the lesson has steps {numbers[0]} to {numbers[-1]}")
+    out = out or Path(filename(lesson.step(step)))
+    try:
+        out.write_text(notebook_text(lesson, step), encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}") from None
+    click.echo(f"rnnlab: step {step} written to {out}", err=True)
+
+
 # -- helpers ------------------------------------------------------------------
 
 

@@ -99,3 +99,29 @@ def test_serve_with_an_unusable_database_path_says_so(runner, tmp_path):
     blocker.write_text("not a folder")
     result = runner.invoke(main, ["serve", "--no-browser", "--port", "0", "--db", str(blocker / "progress.db")])
     assert result.exit_code == 1 and "cannot open the progress database" in result.output
+
+
+def test_notebook_writes_the_step_to_its_default_filename(runner, tmp_path, monkeypatch):
+    import nbformat
+
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["notebook", "5"])
+    assert result.exit_code == 0, result.output
+    notebook = nbformat.read(tmp_path / "rnnlab-step-5-lstm.ipynb", as_version=4)
+    nbformat.validate(notebook)
+    assert notebook.cells[0].source.startswith("# Step 5: ")
+
+
+def test_notebook_writes_where_out_says(runner, tmp_path):
+    out = tmp_path / "mine.ipynb"
+    result = runner.invoke(main, ["notebook", "2", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"step 2 written to {out}" in result.output
+    assert "from rnnlab.experiments import hidden_state" in out.read_text()
+
+
+def test_notebook_of_an_unknown_step_says_which_steps_exist(runner, tmp_path):
+    result = runner.invoke(main, ["notebook", "9", "-o", str(tmp_path / "x.ipynb")])
+    assert result.exit_code == 1
+    assert "there is no step 9: the lesson has steps 1 to 8" in result.output
+    assert not (tmp_path / "x.ipynb").exists()

@@ -119,9 +119,12 @@ def _step(path: Path, number: int, env: Env, problems: list[str]) -> Step | None
         problems.append(f"steps/{path.name}: cannot read directive {line!r}")
     for ident in env.unknown_diagrams:
         problems.append(f"steps/{path.name}: unknown diagram {ident!r}")
-    ids = {kind: tuple(i for k, i in env.directives if k == kind) for kind in ("experiment", "check", "diagram")}
+    for why in env.unknown_code:
+        problems.append(f"steps/{path.name}: cannot show the engine's code: {why}")
+    kinds = ("experiment", "check", "diagram", "code")
+    ids = {kind: tuple(i for k, i in env.directives if k == kind) for kind in kinds}
     return Step(number, match[2], str(fm["title"]), fm["minutes"], str(fm["summary"]), tuple(outcomes), html,
-                ids["check"], ids["experiment"], ids["diagram"])
+                ids["check"], ids["experiment"], ids["diagram"], ids["code"])
 
 
 def _steps(root: Path, diagrams: dict[str, str], aliases: dict[str, str], slugs: set[str],

@@ -139,6 +139,7 @@ class Step:
     checks: tuple[str, ...]
     experiments: tuple[str, ...]
     diagrams: tuple[str, ...]
+    code: tuple[str, ...] = ()  # engine functions shown, "rnnlab.nn.rnn:rnn_step_forward"
 
 
 @dataclass(frozen=True)

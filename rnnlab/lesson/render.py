@@ -8,6 +8,9 @@
   a placeholder ``<div class="experiment" data-experiment="ID">``, a
   ``<div class="check" data-check="ID">``, or the inline SVG diagram in a
   ``<figure class="diagram">`` with its caption;
+- a line ``::: code rnnlab.nn.rnn:rnn_step_forward [more names] [open] [note]``: the
+  engine's installed source of each function, highlighted, in a ``<details>`` block
+  (folded unless ``open``) with the note above it (see ``code.py``);
 - tables (wrapped in a focusable scroll region for narrow screens), smart quotes,
   ``id`` anchors on ``##`` and ``###`` headings.
 
@@ -28,7 +31,11 @@ from markdown_it.common.utils import escapeHtml
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
+from . import code
+
 DIRECTIVE = re.compile(r"^:::\s+(experiment|check|diagram)\s+([a-z0-9][a-z0-9-]*)(?:\s+(.*\S))?\s*$")
+CODE_NAME = r"rnnlab[\w.]*:[\w.]+"
+CODE_DIRECTIVE = re.compile(rf"^:::\s+code\s+({CODE_NAME}(?:\s+{CODE_NAME})*)(?:\s+(open)(?=\s|$))?(?:\s+(.*\S))?\s*$")
 
 
 def slugify(text: str) -> str:
@@ -46,6 +53,7 @@ class Env:
     terms: list[str] = field(default_factory=list)  # link targets as written
     unknown_diagrams: list[str] = field(default_factory=list)
     bad_directives: list[str] = field(default_factory=list)  # lines starting ':::' that do not parse
+    unknown_code: list[str] = field(default_factory=list)  # "name: why" for code that cannot be shown
 
 
 def _directive_rule(state, start_line: int, end_line: int, silent: bool) -> bool:
@@ -61,6 +69,11 @@ def _directive_rule(state, start_line: int, end_line: int, silent: bool) -> bool
     token.map = [start_line, start_line + 1]
     token.meta = {"line": line, "kind": match[1] if match else None,
                   "id": match[2] if match else None, "caption": (match[3] or "") if match else ""}
+    if (code_match := CODE_DIRECTIVE.match(line)) is not None:
+        token.meta.update(kind="code", id=code_match[1].split(), open=bool(code_match[2]),
+                          caption=code_match[3] or "")
+    elif line.split()[1:2] == ["code"] and len(line.split()) > 2:  # a name code.source will refuse, saying why
+        token.meta.update(kind="code", id=[line.split()[2]], open=False, caption="")
     state.line = start_line + 1
     return True
 
@@ -87,6 +100,8 @@ def _render_directive(self, tokens, idx, options, md_env) -> str:
     if kind is None:
         env.bad_directives.append(meta["line"])
         return ""
+    if kind == "code":
+        return _render_code(meta, md_env)
     env.directives.append((kind, ident))
     if kind == "experiment":
         return f'<div class="experiment" data-experiment="{ident}"></div>\n'
@@ -99,6 +114,20 @@ def _render_directive(self, tokens, idx, options, md_env) -> str:
     caption = _md().renderInline(meta["caption"], md_env)
     return (f'<figure class="diagram" id="diagram-{ident}">\n{svg}\n'
             f"<figcaption>{caption}</figcaption>\n</figure>\n")
+
+
+def _render_code(meta, md_env) -> str:
+    env: Env = md_env["lesson"]
+    sources = []
+    for name in meta["id"]:
+        env.directives.append(("code", name))
+        try:
+            sources.append(code.source(name))
+        except LookupError as exc:
+            env.unknown_code.append(str(exc))
+    if not sources:
+        return ""
+    return code.block(sources, _md().renderInline(meta["caption"], md_env), meta["open"])
 
 
 def _render_term(self, tokens, idx, options, md_env) -> str:

@@ -150,5 +150,6 @@ def test_no_markup_is_left_unrendered(lesson):
     for where, html in _every_html(lesson):
         text = re.sub(r'<(span|div) class="math (inline|display)">.*?</\1>', "", html, flags=re.S)
         text = re.sub(r"<svg.*?</svg>", "", text, flags=re.S)
+        text = re.sub(r"<pre.*?</pre>", "", text, flags=re.S)  # the engine's code may hold ** or $
         for leftover in ("$", "[[", "]]", ":::", "**", "\\("):
             assert leftover not in text, f"{where}: {leftover!r} left in the rendered HTML"

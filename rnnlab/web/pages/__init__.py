@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from rnnlab.web.pages import glossary, home, lab, steps, summary
+from rnnlab.web.pages import glossary, home, lab, notebooks, steps, summary
 
 router = APIRouter()
-for page in (home, steps, summary, glossary, lab):
+for page in (home, steps, notebooks, summary, glossary, lab):
     router.include_router(page.router)
