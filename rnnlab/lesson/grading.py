@@ -166,4 +166,5 @@ def grade(check: Check, answer: Any, measurement: Mapping[str, Any] | None = Non
     measured = {"value": measurement["value"], "text": fmt(measurement["value"]),
                 "params": dict(check.prediction.params)}
     return Grade(correct=score == 1.0, score=score, feedback=feedback,
-                 explanation_html=_fill(check.explanation_html, measurement), measured=measured)
+                 explanation_html=_fill(check.explanation_html, {"measured": measurement["value"], **measurement}),
+                 measured=measured)

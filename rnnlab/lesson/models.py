@@ -151,7 +151,7 @@ class Check:
             data["unit"] = self.numeric.unit if self.numeric else ""
             return data
         if self.kind == "predict":
-            data.update(experiment=self.prediction.experiment, answer=self.prediction.answer,
+            data.update(experiment=self.prediction.experiment, predicts=self.prediction.answer,
                         unit=self.prediction.unit)
             if self.prediction.answer == "number":
                 return data
