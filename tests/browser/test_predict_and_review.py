@@ -84,10 +84,11 @@ def test_checks_look_right_at_desktop_and_phone_widths(page, lesson, screenshot,
     box.get_by_role("button", name="Commit my prediction").click()
     expect(box.locator(".check-verdict")).to_contain_text("prediction holds", timeout=20_000)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    box.screenshot(path=str(screenshot(f"predict-step4-{width}").with_name(f"predict-check-{width}.png")))
+    box.screenshot(path=str(screenshot(f"step4-predicted-{width}").with_name(f"predict-check-{width}.png")))
     why = page.locator('.check[data-check="step4-why-fail"]')
     why.locator('input[value="b"]').check()
     why.get_by_role("button", name="Check my answer").click()
+    expect(why.locator(".check-verdict")).to_contain_text("Not quite")
     page.goto("/summary")
     expect(page.locator("#review")).to_be_visible()
     screenshot(f"summary-review-{width}")
