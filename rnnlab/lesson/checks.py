@@ -192,9 +192,10 @@ def _prediction(raw, where, env, problems) -> tuple[Prediction | None, tuple[Opt
         problems.append(f"{where}: a number prediction has no 'options'")
         ok = False
     tolerance = raw.get("tolerance")
-    rule, amount = next(iter(tolerance.items())) if isinstance(tolerance, dict) and len(tolerance) == 1 else (None, None)
-    if rule not in TOLERANCE_RULES or isinstance(amount, bool) or not isinstance(amount, (int, float)) \
-            or not math.isfinite(amount) or amount < 0 or (rule == "factor" and amount < 1):
+    one_rule = isinstance(tolerance, dict) and len(tolerance) == 1
+    rule, amount = next(iter(tolerance.items())) if one_rule else (None, None)
+    number = isinstance(amount, (int, float)) and not isinstance(amount, bool) and math.isfinite(amount)
+    if rule not in TOLERANCE_RULES or not number or amount < 0 or (rule == "factor" and amount < 1):
         problems.append(f"{where}: 'tolerance' must be {{factor: f >= 1}} or {{absolute: d >= 0}}, got {tolerance!r}")
         ok = False
     unit = raw.get("unit", "")
