@@ -5,7 +5,7 @@ A check's YAML (``checks/stepN.yaml`` holds a list of them)::
     id: step4-decay                    # unique; embedded once by ``::: check step4-decay``
     step: 4                            # the step it is embedded in
     outcome: vanishing-gradients       # one of lesson.yaml's outcome ids
-    kind: single                       # single | multiple | numeric | ordering | matching
+    kind: single                       # single | multiple | numeric | ordering | matching | predict
     prompt: Markdown
     explanation: Markdown, shown with the feedback
     # single / multiple:
