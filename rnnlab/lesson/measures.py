@@ -13,6 +13,14 @@ import math
 from typing import Any, Callable
 
 
+def first_character_pull(result: Any) -> dict[str, Any]:
+    """hidden-state: ‖∂h_t/∂x_1‖ / ‖∂h_t/∂x_t‖, how much the first character still moves h_t
+    compared with the latest one, and the average factor per character back."""
+    memory, t = result.memory, result.step
+    ratio = memory[0] / memory[-1]
+    return {"value": ratio, "t": t, "per_step": ratio ** (1 / (t - 1)) if t > 1 and ratio > 0 else ratio}
+
+
 def gradient_left_at_50(result: Any) -> dict[str, Any]:
     """vanishing-gradients: ‖∂L/∂h_{T−50}‖ / ‖∂L/∂h_T‖, the fraction left 50 steps back."""
     norms = result.grad_norm
@@ -40,7 +48,8 @@ def largest_move_where_z_high(result: Any) -> dict[str, Any]:
 
 
 MEASURES: dict[str, Callable[[Any], dict[str, Any]]] = {
-    f.__name__: f for f in (gradient_left_at_50, surgery_accuracy, bag_of_words_answer, largest_move_where_z_high)
+    f.__name__: f for f in (first_character_pull, gradient_left_at_50, surgery_accuracy, bag_of_words_answer,
+                            largest_move_where_z_high)
 }
 
 
