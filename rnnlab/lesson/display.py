@@ -25,8 +25,8 @@ def check_states(lesson: Lesson, check_ids: Iterable[str], learner_id: str, answ
         previous = None
         if record is not None:
             try:
-                measurement = measure(check) if check.kind == "predict" else None
-                previous = {"answer": record.answer, "grade": grade(check, record.answer, measurement).to_dict()}
+                result = grade(check, record.answer, lambda: measure(check))
+                previous = {"answer": record.answer, "grade": result.to_dict()}
             except (ValueError, LookupError):
                 previous = None
         states[check_id] = {"check": check.public(learner_id), "previous": previous}

@@ -21,7 +21,7 @@ needs to show it (``chosen``, ``correct``, ``position``, ``expected``).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .measures import fmt
@@ -119,19 +119,23 @@ def within(prediction: float, measured: float, rule: str, tolerance: float) -> b
     return abs(math.log(prediction / measured)) <= math.log(tolerance) * (1 + 1e-9)
 
 
-def _predict(check: Check, answer: Any, measurement: Mapping[str, Any]) -> tuple[float, list[dict]]:
-    spec, measured = check.prediction, measurement["value"]
-    if spec.answer == "choice":
+def _valid_prediction(check: Check, answer: Any) -> None:
+    if check.prediction.answer == "choice":
         if not isinstance(answer, str):
             raise ValueError(f"'choice' must be an option id (a string), got {answer!r}")
         _known([answer], [o.id for o in check.options], "option")
+    elif isinstance(answer, bool) or not isinstance(answer, (int, float)) or not math.isfinite(answer):
+        raise ValueError(f"'value' must be a finite number, got {answer!r}")
+
+
+def _predict(check: Check, answer: Any, measurement: Mapping[str, Any]) -> tuple[float, list[dict]]:
+    spec, measured = check.prediction, measurement["value"]
+    if spec.answer == "choice":
         facts = {"prediction": answer, **measurement}
         feedback = [{"id": o.id, "chosen": o.id == answer, "correct": o.id == measured,
                      "ok": (o.id == answer) == (o.id == measured), "html": _fill(o.feedback_html, facts)}
                     for o in check.options]
         return float(answer == measured), feedback
-    if isinstance(answer, bool) or not isinstance(answer, (int, float)) or not math.isfinite(answer):
-        raise ValueError(f"'value' must be a finite number, got {answer!r}")
     ok = within(answer, measured, spec.rule, spec.tolerance)
     html = spec.correct_html if ok else spec.low_html if answer < measured else spec.high_html
     facts = {"prediction": answer, "measured": measured, **measurement}
@@ -150,9 +154,14 @@ def answer_key(check: Check) -> str:
     return ANSWER_KEY[check.kind]
 
 
-def grade(check: Check, answer: Any, measurement: Mapping[str, Any] | None = None) -> Grade:
-    """Grade ``answer`` (a JSON object in the format of ``check.kind``); a predict
-    check needs the live model's ``measurement`` (``{"value": ..., facts...}``)."""
+def grade(check: Check, answer: Any,
+          measurement: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None) -> Grade:
+    """Grade ``answer`` (a JSON object in the format of ``check.kind``).
+
+    A predict check needs the live model's ``measurement`` (``{"value": ..., facts...}``),
+    or a function giving it, called only once the answer is known to be well formed
+    (so a malformed answer never runs an experiment).
+    """
     key = answer_key(check)
     if not isinstance(answer, Mapping) or set(answer) != {key}:
         got = f"keys {list(answer)}" if isinstance(answer, Mapping) else type(answer).__name__
@@ -162,6 +171,9 @@ def grade(check: Check, answer: Any, measurement: Mapping[str, Any] | None = Non
         return Grade(correct=score == 1.0, score=score, feedback=feedback, explanation_html=check.explanation_html)
     if measurement is None:
         raise TypeError(f"grading the predict check {check.id!r} needs the live model's measurement")
+    _valid_prediction(check, answer[key])
+    if callable(measurement):
+        measurement = measurement()
     score, feedback = _predict(check, answer[key], measurement)
     measured = {"value": measurement["value"], "text": fmt(measurement["value"]),
                 "params": dict(check.prediction.params)}

@@ -89,3 +89,13 @@ def test_missed_checks_are_offered_again_on_the_summary_until_answered_right(cli
     client.post(f"/api/checks/{check.id}", json={"choice": right})
     assert embedded_checks(client.get("/summary").text) == {}
     assert "Review the" not in client.get("/").text
+
+
+def test_a_malformed_prediction_is_refused_before_any_experiment_runs(client, monkeypatch):
+    from rnnlab.lesson import predict
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("the experiment ran for a malformed answer")
+    monkeypatch.setattr(predict, "measure", no_run)
+    assert client.post("/api/checks/step4-predict-fade", json={"value": None}).status_code == 422
+    assert client.post("/api/checks/step6-predict-move", json={"choice": "nope"}).status_code == 422

@@ -30,7 +30,7 @@ def answer_check(
     if check is None:
         raise HTTPException(404, f"there is no check '{check_id}'")
     try:
-        result = grade(check, answer, predict.measure(check) if check.kind == "predict" else None)
+        result = grade(check, answer, lambda: predict.measure(check))  # measured only for a well-formed prediction
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
     store.record_answer(learner, check_id, answer, result.correct)
