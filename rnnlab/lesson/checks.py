@@ -169,6 +169,9 @@ def _prediction(raw, where, env, problems) -> tuple[Prediction | None, tuple[Opt
     if measure not in MEASURES:
         problems.append(f"{where}: 'measure' must be one of {sorted(MEASURES)}, got {measure!r}")
         ok = False
+    if "{{" in str(raw.get("prompt", "")):
+        problems.append(f"{where}: the prompt is shown before anything is measured; it cannot quote {{{{...}}}}")
+        ok = False
     params = raw.get("params", {})
     if not isinstance(params, dict):
         problems.append(f"{where}: 'params' must map parameter names to values")

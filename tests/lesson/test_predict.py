@@ -108,6 +108,7 @@ BROKEN = [
     ("experiment: vanishing-gradients\n  params", "experiment: lstm-gates\n  params", "an experiment of step 4"),
     ("tolerance: {factor: 10000}", "tolerance: {factor: 0.5}", "'tolerance' must be"),
     ("tolerance: {factor: 10000}", "tolerance: {within: 2}", "'tolerance' must be"),
+    ("Predict before you move the slider.", "You will see {{measured}}.", "it cannot quote {{...}}"),
 ]
 
 
