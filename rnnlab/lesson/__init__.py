@@ -3,12 +3,14 @@
     from rnnlab.lesson import load_lesson, grade, summarize, LessonError
 """
 
+from . import predict
+from .display import check_states, missed
 from .grading import grade
 from .loader import EXPERIMENT_STEPS, load_lesson
-from .models import Check, Concept, Grade, Lesson, LessonError, Option, Outcome, Step, Target, Term
+from .models import Check, Concept, Grade, Lesson, LessonError, Option, Outcome, Prediction, Step, Target, Term
 from .summary import summarize
 
 __all__ = [
-    "EXPERIMENT_STEPS", "Check", "Concept", "Grade", "Lesson", "LessonError", "Option", "Outcome", "Step",
-    "Target", "Term", "grade", "load_lesson", "summarize",
+    "EXPERIMENT_STEPS", "Check", "Concept", "Grade", "Lesson", "LessonError", "Option", "Outcome", "Prediction",
+    "Step", "Target", "Term", "check_states", "grade", "load_lesson", "missed", "predict", "summarize",
 ]

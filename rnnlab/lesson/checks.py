@@ -5,7 +5,7 @@ A check's YAML (``checks/stepN.yaml`` holds a list of them)::
     id: step4-decay                    # unique; embedded once by ``::: check step4-decay``
     step: 4                            # the step it is embedded in
     outcome: vanishing-gradients       # one of lesson.yaml's outcome ids
-    kind: single                       # single | multiple | numeric | ordering | matching
+    kind: single                       # single | multiple | numeric | ordering | matching | predict
     prompt: Markdown
     explanation: Markdown, shown with the feedback
     # single / multiple:
@@ -21,6 +21,15 @@ A check's YAML (``checks/stepN.yaml`` holds a list of them)::
     tolerance: 0.01
     unit: ""                           # optional
     feedback: {correct, low, high}
+    # predict (the learner predicts, then the live model's number grades it):
+    experiment: vanishing-gradients    # an experiment of the check's step (quick experiments only)
+    params: {spectral_radius: 0.5}     # what it runs at; the rest are the experiment's defaults
+    measure: gradient_left_at_50       # a function in measures.MEASURES: Result -> {"value", facts...}
+    answer: number                     # number | choice
+    tolerance: {factor: 10}            # number: {factor: f} (within a factor f) or {absolute: d}
+    unit: ""                           # number, optional
+    feedback: {correct, low, high}     # number; may quote {{prediction}}, {{measured}} and the measure's facts
+    options: [{id, text, feedback}]    # choice: the measure returns one of these ids
 
 ``parse_check`` returns the ``Check`` (or None when it cannot be built) and
 appends a readable message to ``problems`` for everything wrong with it.
@@ -31,7 +40,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .models import CHECK_KINDS, Check, NumericAnswer, Option, Target
+from .measures import MEASURES
+from .models import CHECK_KINDS, Check, NumericAnswer, Option, Prediction, Target
+from .references import EXPERIMENT_STEPS
 from .render import Env, render, render_inline
 
 COMMON_KEYS = {"id", "step", "outcome", "kind", "prompt", "explanation"}
@@ -41,8 +52,10 @@ KIND_KEYS = {
     "ordering": {"items", "answer"},
     "matching": {"targets", "items"},
     "numeric": {"answer", "tolerance", "unit", "feedback"},
+    "predict": {"experiment", "params", "measure", "answer", "tolerance", "unit", "feedback", "options"},
 }
-OPTIONAL_KEYS = {"unit"}
+OPTIONAL_KEYS = {"unit", "params", "tolerance", "feedback", "options"}
+TOLERANCE_RULES = ("factor", "absolute")
 
 
 def _text(raw: dict, key: str, where: str, problems: list[str]) -> str:
@@ -129,17 +142,73 @@ def _numeric(raw, where, env, problems) -> NumericAnswer | None:
         problems.append(f"{where}: {' and '.join(bad)} must be finite numbers")
     elif tolerance < 0:
         problems.append(f"{where}: tolerance must be >= 0")
+    texts = _feedback_texts(raw, where, env, problems)
+    unit = raw.get("unit", "")
+    if not isinstance(unit, str):
+        problems.append(f"{where}: 'unit' must be a string")
+    if bad or texts is None or not isinstance(unit, str):
+        return None
+    return NumericAnswer(float(value), float(tolerance), unit, *texts)
+
+
+def _feedback_texts(raw, where, env, problems) -> list[str] | None:
     feedback = raw.get("feedback")
     if not isinstance(feedback, dict):
         problems.append(f"{where}: 'feedback' must map correct, low and high to a text")
         feedback = {}
     texts = [_text(feedback, k, f"{where}, feedback", problems) for k in ("correct", "low", "high")]
+    return [render_inline(t, env) for t in texts] if all(texts) else None
+
+
+def _prediction(raw, where, env, problems) -> tuple[Prediction | None, tuple[Option, ...]]:
+    experiment, measure, answer = raw.get("experiment"), raw.get("measure"), raw.get("answer")
+    ok = True
+    if EXPERIMENT_STEPS.get(experiment) != raw.get("step"):
+        problems.append(f"{where}: 'experiment' must be an experiment of step {raw.get('step')}, got {experiment!r}")
+        ok = False
+    if measure not in MEASURES:
+        problems.append(f"{where}: 'measure' must be one of {sorted(MEASURES)}, got {measure!r}")
+        ok = False
+    if "{{" in str(raw.get("prompt", "")):
+        problems.append(f"{where}: the prompt is shown before anything is measured; it cannot quote {{{{...}}}}")
+        ok = False
+    params = raw.get("params", {})
+    if not isinstance(params, dict):
+        problems.append(f"{where}: 'params' must map parameter names to values")
+        ok = False
+    if answer == "choice":
+        for key in ("tolerance", "feedback", "unit"):
+            if key in raw:
+                problems.append(f"{where}: a choice prediction has per-option feedback, not {key!r}")
+                ok = False
+        entries = _entries(raw, "options", ("id", "text", "feedback"), where, problems)
+        if any("correct" in e for e in entries):
+            problems.append(f"{where}: a prediction's options have no 'correct': the live model decides")
+            ok = False
+        options = tuple(Option(e["id"], render_inline(e["text"], env), render_inline(e["feedback"], env))
+                        for e in entries)
+        return (Prediction(experiment, params, measure, "choice") if ok else None), options
+    if answer != "number":
+        problems.append(f"{where}: 'answer' must be number or choice, got {answer!r}")
+        return None, ()
+    if "options" in raw:
+        problems.append(f"{where}: a number prediction has no 'options'")
+        ok = False
+    tolerance = raw.get("tolerance")
+    one_rule = isinstance(tolerance, dict) and len(tolerance) == 1
+    rule, amount = next(iter(tolerance.items())) if one_rule else (None, None)
+    number = isinstance(amount, (int, float)) and not isinstance(amount, bool) and math.isfinite(amount)
+    if rule not in TOLERANCE_RULES or not number or amount < 0 or (rule == "factor" and amount < 1):
+        problems.append(f"{where}: 'tolerance' must be {{factor: f >= 1}} or {{absolute: d >= 0}}, got {tolerance!r}")
+        ok = False
     unit = raw.get("unit", "")
     if not isinstance(unit, str):
         problems.append(f"{where}: 'unit' must be a string")
-    if bad or not all(texts) or not isinstance(unit, str):
-        return None
-    return NumericAnswer(float(value), float(tolerance), unit, *(render_inline(t, env) for t in texts))
+        ok = False
+    texts = _feedback_texts(raw, where, env, problems)
+    if not ok or texts is None:
+        return None, ()
+    return Prediction(experiment, params, measure, "number", rule, float(amount), unit, *texts), ()
 
 
 def parse_check(raw: Any, where: str, env: Env, problems: list[str]) -> Check | None:
@@ -165,15 +234,17 @@ def parse_check(raw: Any, where: str, env: Env, problems: list[str]) -> Check | 
     outcome = _text(raw, "outcome", where, problems)
     prompt = render(_text(raw, "prompt", where, problems), env)
     explanation = render(_text(raw, "explanation", where, problems), env)
-    options, targets, order, numeric = (), (), (), None
+    options, targets, order, numeric, prediction = (), (), (), None, None
     if kind in ("single", "multiple"):
         options = _choices(raw, where, env, problems)
     elif kind == "ordering":
         options, order = _ordering(raw, where, env, problems)
     elif kind == "matching":
         options, targets = _matching(raw, where, env, problems)
+    elif kind == "predict":
+        prediction, options = _prediction(raw, where, env, problems)
     else:
         numeric = _numeric(raw, where, env, problems)
     if len(problems) > before:
         return None
-    return Check(ident, raw["step"], outcome, kind, prompt, explanation, options, targets, order, numeric)
+    return Check(ident, raw["step"], outcome, kind, prompt, explanation, options, targets, order, numeric, prediction)

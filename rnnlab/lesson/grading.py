@@ -7,6 +7,10 @@ Answer formats (JSON objects)::
     numeric  {"value": 0.35}
     ordering {"order": ["c", "a", "b"]}           every item exactly once
     matching {"pairs": {"item": "target", ...}}   every item exactly once
+    predict  {"value": 0.3} or {"choice": "dog"}  (as the check's ``answer`` says)
+
+A predict check is graded against ``measurement``, the measure's dict for the
+live model's result (``predict.measure`` runs it); grading itself stays pure.
 
 A malformed answer raises ValueError saying what was expected and what came.
 The feedback lists one dict per option or item, each with ``id``, ``ok``
@@ -17,9 +21,10 @@ needs to show it (``chosen``, ``correct``, ``position``, ``expected``).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from .measures import fmt
 from .models import Check, Grade
 
 ANSWER_KEY = {"single": "choice", "multiple": "choices", "numeric": "value", "ordering": "order", "matching": "pairs"}
@@ -96,15 +101,82 @@ def _matching(check: Check, pairs: Any) -> tuple[float, list[dict]]:
     return sum(f["ok"] for f in feedback) / len(feedback), feedback
 
 
+def _fill(html: str, facts: Mapping[str, Any]) -> str:
+    """The feedback with ``{{name}}`` replaced by the fact's printed value."""
+    for name, value in facts.items():
+        html = html.replace("{{" + name + "}}", fmt(value))
+    return html
+
+
+def within(prediction: float, measured: float, rule: str, tolerance: float) -> bool:
+    """Whether ``prediction`` is close enough to ``measured`` under the check's rule."""
+    if rule == "absolute":
+        return abs(prediction - measured) <= tolerance * (1 + 1e-9)
+    if prediction == measured:
+        return True
+    if prediction <= 0 or measured <= 0:
+        return False
+    return abs(math.log(prediction / measured)) <= math.log(tolerance) * (1 + 1e-9)
+
+
+def _valid_prediction(check: Check, answer: Any) -> None:
+    if check.prediction.answer == "choice":
+        if not isinstance(answer, str):
+            raise ValueError(f"'choice' must be an option id (a string), got {answer!r}")
+        _known([answer], [o.id for o in check.options], "option")
+    elif isinstance(answer, bool) or not isinstance(answer, (int, float)) or not math.isfinite(answer):
+        raise ValueError(f"'value' must be a finite number, got {answer!r}")
+
+
+def _predict(check: Check, answer: Any, measurement: Mapping[str, Any]) -> tuple[float, list[dict]]:
+    spec, measured = check.prediction, measurement["value"]
+    if spec.answer == "choice":
+        facts = {"prediction": answer, **measurement}
+        feedback = [{"id": o.id, "chosen": o.id == answer, "correct": o.id == measured,
+                     "ok": (o.id == answer) == (o.id == measured), "html": _fill(o.feedback_html, facts)}
+                    for o in check.options]
+        return float(answer == measured), feedback
+    ok = within(answer, measured, spec.rule, spec.tolerance)
+    html = spec.correct_html if ok else spec.low_html if answer < measured else spec.high_html
+    facts = {"prediction": answer, "measured": measured, **measurement}
+    return float(ok), [{"id": "value", "value": answer, "expected": measured, "ok": ok,
+                        "rule": spec.rule, "tolerance": spec.tolerance, "html": _fill(html, facts)}]
+
+
 GRADERS = {"single": _single, "multiple": _multiple, "numeric": _numeric, "ordering": _ordering,
            "matching": _matching}
 
 
-def grade(check: Check, answer: Any) -> Grade:
-    """Grade ``answer`` (a JSON object in the format of ``check.kind``)."""
-    key = ANSWER_KEY[check.kind]
+def answer_key(check: Check) -> str:
+    """The one key an answer to ``check`` has."""
+    if check.kind == "predict":
+        return "value" if check.prediction.answer == "number" else "choice"
+    return ANSWER_KEY[check.kind]
+
+
+def grade(check: Check, answer: Any,
+          measurement: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None) -> Grade:
+    """Grade ``answer`` (a JSON object in the format of ``check.kind``).
+
+    A predict check needs the live model's ``measurement`` (``{"value": ..., facts...}``),
+    or a function giving it, called only once the answer is known to be well formed
+    (so a malformed answer never runs an experiment).
+    """
+    key = answer_key(check)
     if not isinstance(answer, Mapping) or set(answer) != {key}:
         got = f"keys {list(answer)}" if isinstance(answer, Mapping) else type(answer).__name__
         raise ValueError(f'a {check.kind} answer is {{"{key}": ...}}, got {got}')
-    score, feedback = GRADERS[check.kind](check, answer[key])
-    return Grade(correct=score == 1.0, score=score, feedback=feedback, explanation_html=check.explanation_html)
+    if check.kind != "predict":
+        score, feedback = GRADERS[check.kind](check, answer[key])
+        return Grade(correct=score == 1.0, score=score, feedback=feedback, explanation_html=check.explanation_html)
+    if measurement is None:
+        raise TypeError(f"grading the predict check {check.id!r} needs the live model's measurement")
+    _valid_prediction(check, answer[key])
+    if callable(measurement):
+        measurement = measurement()
+    score, feedback = _predict(check, answer[key], measurement)
+    measured = {"value": measurement["value"], "text": fmt(measurement["value"]),
+                "params": dict(check.prediction.params)}
+    return Grade(correct=score == 1.0, score=score, feedback=feedback,
+                 explanation_html=_fill(check.explanation_html, {"measured": measurement["value"], **measurement}),
+                 measured=measured)

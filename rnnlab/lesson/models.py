@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-CheckKind = Literal["single", "multiple", "numeric", "ordering", "matching"]
-CHECK_KINDS: tuple[str, ...] = ("single", "multiple", "numeric", "ordering", "matching")
+from .shuffle import learner_order
+
+CheckKind = Literal["single", "multiple", "numeric", "ordering", "matching", "predict"]
+CHECK_KINDS: tuple[str, ...] = ("single", "multiple", "numeric", "ordering", "matching", "predict")
 
 
 class LessonError(Exception):
@@ -85,13 +87,39 @@ class NumericAnswer:
 
 
 @dataclass(frozen=True)
+class Prediction:
+    """What a predict check runs and how it grades: the experiment at ``params``,
+    the named ``measure`` of its result (see ``measures.py``), and either a
+    number within ``tolerance`` (``rule`` "factor": within that factor;
+    "absolute": within that distance) or one of the check's options.
+
+    The number's feedback texts (``correct_html``, ``low_html``, ``high_html``)
+    may hold ``{{prediction}}``, ``{{measured}}`` and the measure's other facts,
+    filled in when the answer is graded.
+    """
+
+    experiment: str
+    params: dict[str, Any]
+    measure: str
+    answer: Literal["number", "choice"]
+    rule: str = ""
+    tolerance: float = 0.0
+    unit: str = ""
+    correct_html: str = ""
+    low_html: str = ""
+    high_html: str = ""
+
+
+@dataclass(frozen=True)
 class Check:
     """One question. Which fields are used depends on ``kind``:
 
     - single / multiple: ``options`` (each with ``correct`` and feedback);
     - ordering: ``options`` in the order shown, ``order`` the right order of their ids;
     - matching: ``options`` are the items (each with its ``target``), ``targets`` the buckets;
-    - numeric: ``numeric``.
+    - numeric: ``numeric``;
+    - predict: ``prediction``, and ``options`` when the prediction is a choice
+      (none is marked correct: the live model's measured choice is the right one).
     """
 
     id: str
@@ -104,9 +132,14 @@ class Check:
     targets: tuple[Target, ...] = ()
     order: tuple[str, ...] = ()
     numeric: NumericAnswer | None = None
+    prediction: Prediction | None = None
 
-    def public(self) -> dict[str, Any]:
-        """What the page needs to render the check, without any answer or feedback."""
+    def public(self, learner_id: str | None = None) -> dict[str, Any]:
+        """What the page needs to render the check, without any answer or feedback.
+
+        With ``learner_id``, options and items come in that learner's own order
+        (``shuffle.learner_order``); without it, in the source's order.
+        """
         data: dict[str, Any] = {
             "id": self.id,
             "step": self.step,
@@ -117,8 +150,17 @@ class Check:
         if self.kind == "numeric":
             data["unit"] = self.numeric.unit if self.numeric else ""
             return data
+        if self.kind == "predict":
+            data.update(experiment=self.prediction.experiment, predicts=self.prediction.answer,
+                        unit=self.prediction.unit)
+            if self.prediction.answer == "number":
+                return data
+        options = {o.id: o for o in self.options}
+        order = list(options)
+        if learner_id is not None:
+            order = learner_order(learner_id, self.id, order, avoid=self.order)
         key = "items" if self.kind in ("ordering", "matching") else "options"
-        data[key] = [{"id": o.id, "html": o.html} for o in self.options]
+        data[key] = [{"id": i, "html": options[i].html} for i in order]
         if self.kind == "matching":
             data["targets"] = [{"id": t.id, "html": t.html} for t in self.targets]
         return data
@@ -185,11 +227,15 @@ class Grade:
     score: float
     feedback: list[dict[str, Any]]
     explanation_html: str
+    measured: dict[str, Any] | None = None  # predict checks: {"value", "text", "params"} from the live model
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "correct": self.correct,
             "score": self.score,
             "feedback": self.feedback,
             "explanation_html": self.explanation_html,
         }
+        if self.measured is not None:
+            data["measured"] = self.measured
+        return data

@@ -5,6 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from rnnlab.lesson import predict
+
 pytestmark = pytest.mark.browser
 
 
@@ -99,7 +101,9 @@ def test_matching_exercise_can_be_done_with_the_keyboard_alone(page, lesson):
     page.goto(f"/steps/{check.step}")
     box = page.locator(f'.check[data-check="{check.id}"]')
     box.locator("select").first.focus()
-    for n, item in enumerate(check.options):
+    shown = box.locator("select").evaluate_all("selects => selects.map(s => s.id)")  # this learner's order
+    items = sorted(check.options, key=lambda item: shown.index(f"{check.id}-{item.id}"))
+    for n, item in enumerate(items):
         select = box.locator(f'select[id="{check.id}-{item.id}"]')
         if n:
             tab_to(page, select)
@@ -125,6 +129,15 @@ def test_ordering_check_can_be_reordered_with_its_buttons(page, lesson):
 
 
 def answer_rightly(page, box, check):
+    if check.kind == "predict":
+        measured = predict.measure(check)["value"]
+        if check.prediction.answer == "choice":
+            box.locator(f'input[value="{measured}"]').check()
+        else:
+            box.get_by_label("Your prediction").fill(repr(measured))
+        box.get_by_role("button", name="Commit my prediction").click()
+        expect(box.locator(".check-verdict")).to_contain_text("Your prediction holds", timeout=20_000)
+        return
     if check.kind == "single":
         box.locator(f'input[value="{next(o.id for o in check.options if o.correct)}"]').check()
     elif check.kind == "multiple":

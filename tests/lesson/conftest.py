@@ -17,3 +17,11 @@ def lesson_copy(tmp_path):
     root = tmp_path / "lesson"
     shutil.copytree(LESSON_DIR, root, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     return root
+
+
+@pytest.fixture(scope="session")
+def measurements(lesson):
+    """Every predict check's measurement from the live engine (each experiment run once)."""
+    from rnnlab.lesson import predict
+
+    return {c.id: predict.measure(c) for c in lesson.checks.values() if c.kind == "predict"}

@@ -7,7 +7,9 @@ import pytest
 from rnnlab.lesson import grade
 
 
-def _right_answer(check):
+def _right_answer(check, measurements):
+    if check.kind == "predict":
+        return {"value" if check.prediction.answer == "number" else "choice": measurements[check.id]["value"]}
     if check.kind == "single":
         return {"choice": next(o.id for o in check.options if o.correct)}
     if check.kind == "multiple":
@@ -19,12 +21,13 @@ def _right_answer(check):
     return {"pairs": {o.id: o.target for o in check.options}}
 
 
-def test_the_right_answer_to_every_check_scores_full_marks(lesson):
+def test_the_right_answer_to_every_check_scores_full_marks(lesson, measurements):
     for check in lesson.checks.values():
-        result = grade(check, _right_answer(check))
+        result = grade(check, _right_answer(check, measurements), measurements.get(check.id))
         assert result.correct and result.score == 1.0, check.id
         assert all(f["ok"] for f in result.feedback)
-        assert result.explanation_html == check.explanation_html
+        if check.kind != "predict":  # a prediction's explanation quotes the measured numbers
+            assert result.explanation_html == check.explanation_html
 
 
 def test_single_wrong_choice_is_wrong_with_feedback_for_every_option(lesson):
@@ -136,7 +139,7 @@ def test_public_view_leaks_no_answer_and_no_feedback(lesson):
         public = check.public()
         text = json.dumps(public)
         assert _keys(public) <= {"id", "step", "outcome", "kind", "prompt_html", "options", "items", "targets",
-                                 "html", "unit"}, check.id
+                                 "html", "unit", "experiment", "predicts"}, check.id
         assert check.explanation_html not in text
         for option in check.options:
             assert option.feedback_html not in text

@@ -1,6 +1,7 @@
 """The shipped lesson: complete, in order, faithful to the brief, every reference valid."""
 
 import re
+from collections import Counter
 
 from rnnlab.lesson import EXPERIMENT_STEPS
 
@@ -91,7 +92,8 @@ def test_every_embedded_experiment_is_one_design_defines_in_its_step(lesson):
 
 
 def test_every_check_kind_is_used_and_step_eight_is_the_matching_exercise(lesson):
-    assert {c.kind for c in lesson.checks.values()} == {"single", "multiple", "numeric", "ordering", "matching"}
+    assert {c.kind for c in lesson.checks.values()} == {"single", "multiple", "numeric", "ordering", "matching",
+                                                        "predict"}
     match = lesson.checks["step8-match-architectures"]
     assert match.kind == "matching"
     assert {t.id for t in match.targets} == {"one-to-many", "many-to-one", "many-to-many", "encoder-decoder"}
@@ -153,3 +155,25 @@ def test_no_markup_is_left_unrendered(lesson):
         text = re.sub(r"<pre.*?</pre>", "", text, flags=re.S)  # the engine's code may hold ** or $
         for leftover in ("$", "[[", "]]", ":::", "**", "\\("):
             assert leftover not in text, f"{where}: {leftover!r} left in the rendered HTML"
+
+
+def _plain(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def test_the_right_answer_is_the_longest_option_in_at_most_a_third_of_the_single_choice_checks(lesson):
+    singles = [c for c in lesson.checks.values() if c.kind == "single"]
+    for check in singles:
+        assert sum(o.correct for o in check.options) == 1 and all(o.feedback_html.strip() for o in check.options)
+
+    def strictly_longest(check):
+        lengths = {o.id: len(_plain(o.html)) for o in check.options}
+        right = next(o.id for o in check.options if o.correct)
+        return all(lengths[right] > n for i, n in lengths.items() if i != right)
+    longest = [c.id for c in singles if strictly_longest(c)]
+    assert len(longest) <= len(singles) / 3, longest
+
+
+def test_the_right_answer_is_not_always_the_same_option_id(lesson):
+    rights = Counter(next(o.id for o in c.options if o.correct) for c in lesson.checks.values() if c.kind == "single")
+    assert max(rights.values()) <= len(list(rights.elements())) / 2, rights

@@ -16,9 +16,9 @@ def test_summary_counts_right_answers_and_revisits_only_weak_steps(lesson):
     answers["an-old-check"] = True  # ids the lesson no longer has are ignored
     by_outcome = {s["outcome"]: s for s in summarize(lesson, answers)}
     assert by_outcome["hidden-state"] == {"outcome": "hidden-state", "title": "Hidden State Memory",
-                                          "correct": 3, "answered": 3, "total": 3, "revisit": []}
+                                          "correct": 5, "answered": 5, "total": 5, "revisit": []}
     vg = by_outcome["vanishing-gradients"]
-    assert (vg["correct"], vg["answered"], vg["total"], vg["revisit"]) == (4, 5, 5, [4])
+    assert (vg["correct"], vg["answered"], vg["total"], vg["revisit"]) == (5, 6, 6, [4])
     gates = by_outcome["gates"]
     assert (gates["correct"], gates["answered"], gates["revisit"]) == (gates["total"] - 1, gates["total"] - 1, [6])
     assert by_outcome["applications"]["revisit"] == []

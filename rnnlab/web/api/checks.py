@@ -1,4 +1,8 @@
-"""``POST /api/checks/{check_id}``: grade an answer, keep it, return the feedback."""
+"""``POST /api/checks/{check_id}``: grade an answer, keep it, return the feedback.
+
+A plain ``def``: FastAPI runs it in the threadpool, so grading a predict check
+(which runs its quick experiment, well under a second) never blocks the event loop.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException
 
-from rnnlab.lesson import grade
+from rnnlab.lesson import grade, predict
 from rnnlab.store import ProgressStore
 from rnnlab.web.deps import get_learner_id, get_lesson, get_store
 
@@ -26,7 +30,7 @@ def answer_check(
     if check is None:
         raise HTTPException(404, f"there is no check '{check_id}'")
     try:
-        result = grade(check, answer)
+        result = grade(check, answer, lambda: predict.measure(check))  # measured only for a well-formed prediction
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
     store.record_answer(learner, check_id, answer, result.correct)

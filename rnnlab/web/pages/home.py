@@ -1,9 +1,9 @@
-"""``/``: the lesson's overview, with Start or Resume."""
+"""``/``: the lesson's overview, with Start or Resume (and the missed checks to review)."""
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from rnnlab.lesson import Lesson
+from rnnlab.lesson import Lesson, missed
 from rnnlab.store import ProgressStore
 from rnnlab.web.deps import get_learner_id, get_lesson, get_store
 from rnnlab.web.templating import templates
@@ -16,5 +16,6 @@ def home(request: Request, lesson: Lesson = Depends(get_lesson), store: Progress
          learner: str = Depends(get_learner_id)):
     progress = store.progress(learner)
     resume = lesson.step(progress.last_step) if progress.last_step in {s.number for s in lesson.steps} else None
-    context = {"lesson": lesson, "progress": progress, "resume": resume, "active": "home"}
+    context = {"lesson": lesson, "progress": progress, "resume": resume, "active": "home",
+               "missed": len(missed(lesson, progress.answers))}
     return templates.TemplateResponse(request, "home.html", context)

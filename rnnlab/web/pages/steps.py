@@ -4,27 +4,12 @@ step gets the friendly not-found page."""
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from rnnlab.lesson import Lesson, grade
-from rnnlab.store import Progress, ProgressStore
+from rnnlab.lesson import Lesson, check_states, predict
+from rnnlab.store import ProgressStore
 from rnnlab.web.deps import get_learner_id, get_lesson, get_store
 from rnnlab.web.templating import templates
 
 router = APIRouter()
-
-
-def check_states(lesson: Lesson, check_ids: tuple[str, ...], progress: Progress) -> dict:
-    """What the check widgets need: each check's public data and the learner's last answer, graded again."""
-    states = {}
-    for check_id in (c for c in check_ids if c in lesson.checks):
-        check, record = lesson.checks[check_id], progress.answers.get(check_id)
-        previous = None
-        if record is not None:
-            try:
-                previous = {"answer": record.answer, "grade": grade(check, record.answer).to_dict()}
-            except ValueError:  # the check changed since this answer was stored
-                previous = None
-        states[check_id] = {"check": check.public(), "previous": previous}
-    return states
 
 
 @router.get("/steps/{number}", response_class=HTMLResponse)
@@ -43,6 +28,6 @@ def step_page(number: str, request: Request, lesson: Lesson = Depends(get_lesson
         "lesson": lesson, "step": step, "progress": progress,
         "prev": lesson.steps[at - 1] if at > 0 else None,
         "next": lesson.steps[at + 1] if at + 1 < len(numbers) else None,
-        "checks": check_states(lesson, step.checks, progress),
+        "checks": check_states(lesson, step.checks, learner, progress.answers, predict.measure),
     }
     return templates.TemplateResponse(request, "step.html", context)

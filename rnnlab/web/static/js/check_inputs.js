@@ -1,4 +1,5 @@
-// One builder per kind of check. Each returns {element, read(), fill(answer), marks}:
+// One builder per kind of check (a predict check uses the number or the radio
+// builder, as it predicts a number or a choice). Each returns {element, read(), fill(answer), marks}:
 // read() gives the answer in the API's format (or throws a message for the learner),
 // fill() shows a stored answer again, and marks maps an option/item id to the
 // element that shows its feedback.
@@ -32,11 +33,11 @@ function choiceInputs(check, type) {
   };
 }
 
-function numericInput(check) {
+function numericInput(check, label = "Your answer") {
   const input = el("input", { type: "text", inputmode: "decimal", id: `${check.id}-value`, autocomplete: "off", "aria-describedby": `${check.id}-prompt` });
   const feedback = el("span", { class: "option-feedback" });
   const box = el("div", { class: "check-numeric" },
-    el("label", { for: input.id }, "Your answer"), input, check.unit ? el("span", { class: "muted" }, check.unit) : "");
+    el("label", { for: input.id }, label), input, check.unit ? el("span", { class: "muted" }, check.unit) : "");
   const wrapper = el("div", { class: "numeric-answer" }, box, feedback);
   return {
     element: wrapper,
@@ -44,7 +45,7 @@ function numericInput(check) {
     read() {
       const text = input.value.trim().replace(",", ".");
       const value = Number(text);
-      if (!text || !Number.isFinite(value)) throw new Error("Type a number first, for example 0.35.");
+      if (!text || !Number.isFinite(value)) throw new Error("Type a number first, for example 0.35 or 1e-7.");
       return { value };
     },
     fill(answer) { input.value = answer.value ?? ""; },
@@ -128,6 +129,7 @@ export function buildInput(check, announce) {
     case "numeric": return numericInput(check);
     case "ordering": return orderingInput(check, announce);
     case "matching": return matchingInput(check);
+    case "predict": return check.predicts === "choice" ? choiceInputs(check, "radio") : numericInput(check, "Your prediction");
     default: throw new Error(`unknown kind of check: ${check.kind}`);
   }
 }

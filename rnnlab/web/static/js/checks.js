@@ -1,11 +1,16 @@
 // The check widgets: render each <div class="check" data-check=id> from the
 // public data the page embeds, submit to POST /api/checks/{id}, and show the
 // verdict with the feedback for every option. A stored answer is shown again.
+// A predict check commits the learner's prediction first; the server runs the
+// live experiment, and the measured value is shown with the feedback.
 
 import { postJSON } from "./api.js";
 import { buildInput } from "./check_inputs.js";
 import { el, html } from "./dom.js";
 import { renderMath } from "./prose.js";
+
+// A predict check shows its feedback like the kind of input it uses.
+const shownAs = (check) => (check.kind !== "predict" ? check.kind : check.predicts === "choice" ? "single" : "numeric");
 
 // How one option or item fared: a class for its box and a lead-in for its feedback.
 function verdictFor(kind, f, targetName) {
@@ -29,6 +34,7 @@ function clearMarks(widget) {
   widget.verdict.className = "check-verdict";
   widget.explanation.hidden = true;
   widget.error.hidden = true;
+  widget.measured.hidden = true;
 }
 
 function showGrade(widget, grade) {
@@ -36,12 +42,21 @@ function showGrade(widget, grade) {
   for (const f of grade.feedback || []) {
     const mark = widget.input.marks.get(f.id);
     if (!mark) continue;
-    const [state, lead] = verdictFor(widget.check.kind, f, widget.targetName);
+    const [state, lead] = verdictFor(shownAs(widget.check), f, widget.targetName);
     if (state) mark.box.classList.add(state);
     mark.feedback.append(el("strong", {}, lead), html("span", f.html));
   }
+  const predict = widget.check.kind === "predict";
   widget.verdict.className = `check-verdict ${grade.correct ? "ok" : "not-ok"}`;
-  widget.verdict.textContent = grade.correct ? "✓ Correct." : "✗ Not quite. The note on each answer says why.";
+  widget.verdict.textContent = grade.correct
+    ? (predict ? "✓ Your prediction holds." : "✓ Correct.")
+    : (predict ? "✗ The model disagrees. The note says why." : "✗ Not quite. The note on each answer says why.");
+  if (grade.measured) {
+    const shown = predict && widget.check.predicts === "choice"
+      ? (widget.optionName(grade.measured.value) || grade.measured.text) : grade.measured.text;
+    widget.measured.replaceChildren("Measured by the live model: ", el("strong", {}, shown));
+    widget.measured.hidden = false;
+  }
   if (grade.explanation_html) {
     widget.explanation.innerHTML = grade.explanation_html;
     widget.explanation.hidden = false;
@@ -53,15 +68,20 @@ function mount(root, check, previous, onAnswered) {
   const prompt = html("div", check.prompt_html, { class: "check-prompt", id: `${check.id}-prompt` });
   const live = el("p", { class: "visually-hidden", "aria-live": "polite" });
   const input = buildInput(check, (message) => { live.textContent = message; });
-  const submit = el("button", { type: "submit" }, "Check my answer");
+  const predict = check.kind === "predict";
+  const submit = el("button", { type: "submit" }, predict ? "Commit my prediction" : "Check my answer");
   const verdict = el("p", { class: "check-verdict", role: "status" });
+  const measured = el("p", { class: "check-measured", hidden: true });
   const error = el("p", { class: "form-error", role: "alert", hidden: true });
   const explanation = el("div", { class: "check-explanation", hidden: true });
   const form = el("form", { novalidate: true, "aria-labelledby": `${check.id}-prompt` },
-    prompt, input.element, el("div", { class: "check-actions" }, submit, verdict), error, explanation, live);
-  root.replaceChildren(el("p", { class: "widget-label" }, "Check your understanding"), form);
+    prompt, input.element, el("div", { class: "check-actions" }, submit, verdict), measured, error, explanation, live);
+  root.classList.toggle("predict", predict);
+  root.replaceChildren(el("p", { class: "widget-label" }, predict ? "Predict, then see" : "Check your understanding"), form);
   const targets = new Map((check.targets || []).map((t) => [t.id, html("span", t.html).textContent.trim()]));
-  const widget = { root, check, input, verdict, error, explanation, targetName: (id) => `“${targets.get(id) || id}”` };
+  const options = new Map((check.options || []).map((o) => [o.id, html("span", o.html).textContent.trim()]));
+  const widget = { root, check, input, verdict, measured, error, explanation,
+    targetName: (id) => `“${targets.get(id) || id}”`, optionName: (id) => options.get(id) };
 
   form.addEventListener("change", () => clearMarks(widget));
   form.addEventListener("submit", async (event) => {
@@ -76,6 +96,10 @@ function mount(root, check, previous, onAnswered) {
       return;
     }
     submit.disabled = true;
+    if (predict) {
+      clearMarks(widget);
+      verdict.textContent = "Running the model…";
+    }
     try {
       const grade = await postJSON(`/api/checks/${encodeURIComponent(check.id)}`, answer);
       showGrade(widget, grade);
@@ -96,7 +120,8 @@ function mount(root, check, previous, onAnswered) {
   renderMath(root);
 }
 
-// data: {check_id: {"check": check.public(), "previous": {"answer", "grade"} | null}}
+// data: {check_id: {"check": check.public(learner), "previous": {"answer", "grade"} | null}}
+// onAnswered(id, grade) is called after every graded answer.
 export function initChecks(container, data, onAnswered = () => {}) {
   for (const root of container.querySelectorAll(".check[data-check]")) {
     const entry = data[root.dataset.check];
