@@ -17,8 +17,8 @@ from types import ModuleType
 from typing import Any, Mapping
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from rnnlab.experiments import char_lm, runner, seq2seq_decode
 from rnnlab.experiments.jobs import JobManager, TooManyJobs
@@ -45,6 +45,10 @@ async def upload_text(request: Request) -> dict[str, Any]:
     if kind and not kind.startswith(TEXT_TYPES):
         raise HTTPException(415, f"the lab takes plain text (a .txt file), not {kind}")
     raw = await request.body()
+    return await run_in_threadpool(_checked_text, raw)  # a 1 MB text takes a while: not on the event loop
+
+
+def _checked_text(raw: bytes) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -92,8 +96,9 @@ def download_model(body: SampleRequest) -> Response:
 @router.post("/char-lm/models", max_body_size=MODEL_LIMIT)
 async def upload_model(request: Request) -> dict[str, Any]:
     """A downloaded ``.npz`` back in: its weights and vocabulary, to sample from or continue training."""
+    data = await request.body()
     try:
-        return read_model_file(await request.body())
+        return await run_in_threadpool(read_model_file, data)  # checked, then built: not on the event loop
     except ValueError as exc:
         _raise_422(exc)
 
@@ -107,14 +112,10 @@ def sample_text(body: SampleRequest) -> dict[str, Any]:
 
 
 @router.post("/seq2seq/decode", max_body_size=MODEL_LIMIT)
-def decode_date(body: dict[str, Any]) -> dict[str, Any]:
+def decode_date(body: seq2seq_decode.DecodeRequest) -> dict[str, Any]:
     """Greedy decoding of the learner's text by the models a seq2seq job trained."""
     try:
-        request = seq2seq_decode.DecodeRequest.model_validate(body)
-    except ValidationError as exc:
-        raise HTTPException(422, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])) from None
-    try:
-        result = seq2seq_decode.decode(request)
+        result = seq2seq_decode.decode(body)
     except ValueError as exc:
         _raise_422(exc)
     return {"spec": seq2seq_decode.decode_chart(result).to_dict(), "result": result.model_dump(mode="json")}
