@@ -35,6 +35,10 @@ FLOATS = (np.dtype("<f4"), np.dtype("<f8"))  # float32, float64
 NOT_NPZ = "this is not an .npz file saved from the lab"
 
 
+class TooLarge(ValueError):
+    """The file unpacks to more than any model the lab trains (HTTP 413, not 422)."""
+
+
 class _Capped:
     """A member's file object that never reads past ``left`` bytes (the member's declared size)."""
 
@@ -57,7 +61,7 @@ def _directory(zf: zipfile.ZipFile, bounds: ModelBounds) -> dict[str, zipfile.Zi
     total = sum(i.file_size for i in infos)
     largest = META_BYTES + most * HEADER_BYTES + 8 * bounds.most_values()
     if total > largest:
-        raise ValueError(f"this .npz unpacks to {total / 2**20:.1f} MB; a lab model takes at most {largest / 2**20:.1f} MB")
+        raise TooLarge(f"this .npz unpacks to {total / 2**20:.1f} MB; a lab model takes at most {largest / 2**20:.1f} MB")
     members = {}
     for info in infos:
         if not info.filename.endswith(".npy") or info.filename[:-4] in members:

@@ -97,9 +97,14 @@ class Params(BaseModel):
     def _init_has_vocab(self):
         if (self.init is None) != (self.vocab is None):
             raise ValueError("init and vocab go together: a model's weights need its vocabulary")
-        if self.init is not None:
-            MODEL.check(self.init.cls, self.init.args)  # refused here, before a worker builds anything
         return self
+
+    @field_validator("init")
+    @classmethod
+    def _a_lab_model(cls, init: PackedModel | None) -> PackedModel | None:
+        if init is not None:
+            MODEL.check(init.cls, init.args)  # refused with the request, before a worker builds anything
+        return init
 
 
 # The models this experiment trains, and so the only ones the lab rebuilds from a learner's weights.

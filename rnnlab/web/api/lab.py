@@ -19,8 +19,10 @@ from typing import Any, Mapping
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from rnnlab.experiments import char_lm, runner, seq2seq_decode
+from rnnlab.experiments._npz_reader import TooLarge
 from rnnlab.experiments.jobs import JobManager, TooManyJobs
 from rnnlab.experiments.lab_models import SampleRequest, model_file, read_model_file, sample
 from rnnlab.web.deps import find_experiment, get_experiments, get_jobs, get_settings, params_or_422
@@ -32,6 +34,10 @@ TEXT_LIMIT = char_lm.MAX_TEXT_BYTES  # bytes of raw text
 MODEL_LIMIT = 4 * 1024 * 1024  # a packed or saved model (H = 256 is ~1.8 MB as JSON)
 JOB_LIMIT = 8 * 1024 * 1024  # 1 MB of text (up to 2 MB once JSON-escaped) and a model to continue from
 TEXT_TYPES = ("text/", "application/octet-stream")
+
+
+class CharLmJob(BaseModel):
+    params: dict[str, Any] = Field(default_factory=dict, description="char-lm's Params, as JSON")
 
 
 def _raise_422(exc: ValueError) -> None:
@@ -65,16 +71,14 @@ def _checked_text(raw: bytes) -> dict[str, Any]:
 
 @router.post("/char-lm/jobs", status_code=201, max_body_size=JOB_LIMIT)
 async def start_char_lm(
-    body: dict[str, Any],
+    body: CharLmJob,
     experiments: Mapping[str, ModuleType] = Depends(get_experiments),
     jobs: JobManager = Depends(get_jobs),
     settings: Settings = Depends(get_settings),
 ) -> dict[str, str]:
     """Like ``POST /api/jobs`` for char-lm, with room for the text and the weights to continue from."""
     module = find_experiment(experiments, char_lm.ID)
-    if not isinstance(body.get("params", {}), dict):
-        raise HTTPException(422, "params must be a JSON object of char-lm's settings")
-    params = params_or_422(module, body.get("params"))
+    params = await run_in_threadpool(params_or_422, module, body.params)  # a 1 MB text: off the event loop
     limit_s = runner.time_limit_s(module, settings.job_time_limits, settings.job_time_limit_s)
     try:
         return {"id": jobs.start(module, params, limit_s).id}
@@ -99,6 +103,8 @@ async def upload_model(request: Request) -> dict[str, Any]:
     data = await request.body()
     try:
         return await run_in_threadpool(read_model_file, data)  # checked, then built: not on the event loop
+    except TooLarge as exc:
+        raise HTTPException(413, str(exc)) from None
     except ValueError as exc:
         _raise_422(exc)
 
