@@ -40,11 +40,17 @@ class CharLmJob(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict, description="char-lm's Params, as JSON")
 
 
+def _raw_body(media_type: str, kind: str, form: str | None = None) -> dict[str, Any]:
+    """The OpenAPI entry of a body a handler reads itself (FastAPI cannot see it)."""
+    schema = {"type": kind} | ({"format": form} if form else {})
+    return {"requestBody": {"required": True, "content": {media_type: {"schema": schema}}}}
+
+
 def _raise_422(exc: ValueError) -> None:
     raise HTTPException(422, str(exc)) from None
 
 
-@router.post("/texts", max_body_size=TEXT_LIMIT)
+@router.post("/texts", max_body_size=TEXT_LIMIT, openapi_extra=_raw_body("text/plain", "string"))
 async def upload_text(request: Request) -> dict[str, Any]:
     """The learner's text, checked: UTF-8, not binary, 1000 characters to 1 MB, at most 256 distinct."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -97,7 +103,8 @@ def download_model(body: SampleRequest) -> Response:
     return Response(data, media_type="application/octet-stream", headers=headers)
 
 
-@router.post("/char-lm/models", max_body_size=MODEL_LIMIT)
+@router.post("/char-lm/models", max_body_size=MODEL_LIMIT,
+             openapi_extra=_raw_body("application/octet-stream", "string", "binary"))
 async def upload_model(request: Request) -> dict[str, Any]:
     """A downloaded ``.npz`` back in: its weights and vocabulary, to sample from or continue training."""
     data = await request.body()
