@@ -68,7 +68,7 @@ def test_decoding_a_typed_date_with_the_trained_weights(trained):
 
 def test_decode_refuses_weights_that_are_not_a_date_model(trained):
     other = _packing.pack(nn.Seq2Seq(5, 5, 8))
-    with pytest.raises(ValueError, match="vocabularies"):
+    with pytest.raises(ValueError, match="source vocabulary size is 5; the lab takes"):
         dec.decode(dec.DecodeRequest(text="1 May 2000", weights={"x": other}))
     with pytest.raises(ValidationError):
         dec.DecodeRequest(text="x" * 41, weights=trained.weights)
