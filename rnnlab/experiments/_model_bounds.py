@@ -106,7 +106,7 @@ class ModelBounds:
 
     cls: type  # a Module class of rnnlab.nn with a shape function in SHAPES
     allowed: Mapping[str, tuple]
-    labels: Mapping[str, str] = field(default_factory=dict)  # argument -> how a learner calls it ("vocab_size" -> "vocabulary size")
+    labels: Mapping[str, str] = field(default_factory=dict)  # "vocab_size" -> "vocabulary size"
 
     def _problem(self, name: str, value: Any) -> str:
         label = self.labels.get(name, name.replace("_", " "))
@@ -123,9 +123,11 @@ class ModelBounds:
         ValueError with a sentence for a learner when the class or an argument is not one the lab trains."""
         name = self.cls.__name__
         if cls_name != name:
-            raise ValueError(f"this is not a {name} model (it says it is a {_shown(cls_name)}); the lab takes {name} models here")
+            raise ValueError(f"this is not a {name} model (it says it is a {_shown(cls_name)}); "
+                             f"the lab takes {name} models here")
         if not isinstance(args, dict):
-            raise ValueError(f"the model's arguments must be a JSON object, got {_JSON_TYPES.get(type(args), 'something else')}")
+            got = _JSON_TYPES.get(type(args), "something else")
+            raise ValueError(f"the model's arguments must be a JSON object, got {got}")
         unknown = sorted(k for k in args if k not in self.allowed)
         if unknown:
             raise ValueError(f"the model's arguments include {_shown(unknown[0])}, which {name} does not take")
