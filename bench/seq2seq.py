@@ -69,7 +69,7 @@ def main() -> int:
     sources, targets = dates.sample_pairs(np.random.default_rng(s2s.EVAL_SEED), s2s.EVAL_N, "test")
     one = {"with attention": r.weights[s2s.NAMES[True]]}
     alone = [dec.decode(dec.DecodeRequest(text=t, weights=one)).decodings[0].output for t in sources]
-    batch = s2s._exact(unpack(one["with attention"], nn.Seq2Seq), sources, targets)[1]
+    batch = s2s._exact(unpack(one["with attention"], s2s.MODEL), sources, targets)[1]
     print(f"\nheld-out exact match with attention, {len(sources)} dates one at a time (as the page decodes): "
           f"{np.mean([a == t for a, t in zip(alone, targets)]):.1%}; in one batch: "
           f"{np.mean([b == t for b, t in zip(batch, targets)]):.1%}")

@@ -139,7 +139,7 @@ def translator():
 def translate(text: str) -> list[str]:
     """The date model's greedy decoding of ``text``: the emitted symbols, "end" for EOS."""
     weights, _ = translator()
-    model = unpack(weights["with attention"], nn.Seq2Seq)
+    model = unpack(weights["with attention"], seq2seq.MODEL)
     ids, mask = dates.encode_sources([text])  # (1, S)
     out, _ = model.greedy_decode(ids, dates.BOS_ID, dates.EOS_ID, dates.TARGET_LEN, mask)
     row = list(out[0])

@@ -3,8 +3,9 @@
 A job runs in a worker process, so the weights it trained come back inside
 its final Result: ``pack(model)`` gives the class name, the constructor
 arguments (as ``nn.save`` records them) and every array as base64 of its
-little-endian float32 bytes; ``unpack`` rebuilds the module. Only classes
-exported by ``rnnlab.nn`` are rebuilt. Nothing is pickled.
+little-endian float32 bytes; ``unpack`` rebuilds the module once its class,
+arguments and array shapes have passed the ``ModelBounds`` of the experiment
+that trains it (``_model_bounds``). Nothing is pickled.
 
 ``to_npz`` writes the file ``nn.save`` would write, plus an ``extra`` record
 in its metadata (the char model's vocabulary), so ``nn.load`` reads it back
@@ -16,15 +17,15 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
 
 import numpy as np
 from pydantic import BaseModel
 
 from rnnlab import nn
+from rnnlab.experiments._model_bounds import ModelBounds
+from rnnlab.experiments._npz_reader import read_model_npz
 from rnnlab.nn.io import FORMAT, META_KEY, constructor_args
-
-MAX_ARRAYS = 64  # a packed model names at most this many arrays
-MAX_VALUES = 2_000_000  # ... holding at most this many numbers in all
 
 
 class PackedArray(BaseModel):
@@ -46,36 +47,36 @@ def pack(model: nn.Module) -> PackedModel:
     return PackedModel(cls=type(model).__name__, args=constructor_args(model), arrays=arrays)
 
 
-def _rebuild(cls: str, args: dict, state: dict[str, np.ndarray], expected: type) -> nn.Module:
-    if cls != expected.__name__:
-        raise ValueError(f"expected a {expected.__name__} model, got {cls!r}")
-    if len(state) > MAX_ARRAYS or sum(a.size for a in state.values()) > MAX_VALUES:
-        raise ValueError("the model is larger than any this lab trains")
-    args = {k: np.dtype(v["dtype"]) if isinstance(v, dict) and set(v) == {"dtype"} else v for k, v in args.items()}
-    try:
-        model = expected(**args)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"the model's arguments do not fit {expected.__name__}: {exc}") from None
-    model.load_state_dict(state)  # ValueError on missing, unexpected or misshapen arrays
+def _build(bounds: ModelBounds, args: dict, state: dict[str, np.ndarray]) -> nn.Module:
+    """The module, once ``args`` and every array's shape have passed ``bounds``."""
+    for name, a in state.items():
+        if not np.isfinite(a).all():
+            raise ValueError(f"array {name!r} holds NaN or infinite values: this model cannot be used")
+    model = bounds.cls(**args)
+    model.load_state_dict(state)
     return model
 
 
-def unpack(packed: PackedModel, expected: type) -> nn.Module:
-    """The module ``packed`` describes; ValueError if it is not an ``expected`` or does not fit."""
-    if len(packed.arrays) > MAX_ARRAYS:
-        raise ValueError("the model is larger than any this lab trains")
+def unpack(packed: PackedModel, bounds: ModelBounds) -> nn.Module:
+    """The module ``packed`` describes; ValueError if it is not one ``bounds`` allows.
+    Its arguments and array shapes are checked before any array is decoded or module built."""
+    args, shapes = bounds.check(packed.cls, packed.args)
+    missing, unexpected = sorted(set(shapes) - set(packed.arrays)), sorted(set(packed.arrays) - set(shapes))
+    if missing or unexpected:
+        raise ValueError(f"the model's arrays do not fit its arguments: missing {missing[:3]}, unexpected {unexpected[:3]}")
     state = {}
-    for name, a in packed.arrays.items():
-        if any(n < 0 for n in a.shape) or int(np.prod(a.shape)) > MAX_VALUES:
-            raise ValueError(f"array {name!r} has an impossible shape {a.shape}")
+    for name, shape in shapes.items():
+        a = packed.arrays[name]
+        if tuple(a.shape) != shape:
+            raise ValueError(f"array {name!r} has shape {tuple(a.shape)!s:.40}; this model's arguments imply {shape}")
+        if len(a.data) != 4 * -(-4 * math.prod(shape) // 3):  # base64 of 4-byte floats, padded
+            raise ValueError(f"array {name!r} does not hold 4 bytes for each of its {math.prod(shape)} values")
         try:
             raw = base64.b64decode(a.data, validate=True)
         except ValueError:
             raise ValueError(f"array {name!r} is not valid base64") from None
-        if len(raw) != 4 * int(np.prod(a.shape)):
-            raise ValueError(f"array {name!r} holds {len(raw)} bytes, not 4 × {a.shape}")
-        state[name] = np.frombuffer(raw, dtype="<f4").reshape(a.shape)
-    return _rebuild(packed.cls, packed.args, state, expected)
+        state[name] = np.frombuffer(raw, dtype="<f4").reshape(shape)
+    return _build(bounds, args, state)
 
 
 def to_npz(model: nn.Module, extra: dict) -> bytes:
@@ -88,19 +89,9 @@ def to_npz(model: nn.Module, extra: dict) -> bytes:
     return buffer.getvalue()
 
 
-def from_npz(data: bytes, expected: type) -> tuple[nn.Module, dict]:
-    """(module, extra record) from ``.npz`` bytes; ValueError if they are not an ``expected`` saved by rnnlab."""
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            if META_KEY not in npz.files:
-                raise ValueError("this .npz was not written by rnnlab (no metadata record)")
-            meta = json.loads(str(npz[META_KEY]))
-            state = {k: npz[k] for k in npz.files if k != META_KEY}
-    except ValueError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - zipfile, OSError, EOFError ...: not an npz
-        raise ValueError(f"this is not an .npz file ({type(exc).__name__})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ValueError(f"this .npz has format {meta.get('format') if isinstance(meta, dict) else None!r}, expected {FORMAT!r}")
-    model = _rebuild(meta.get("class"), meta.get("args") or {}, state, expected)
-    return model, meta.get("extra") or {}
+def from_npz(data: bytes, bounds: ModelBounds) -> tuple[nn.Module, dict]:
+    """(module, extra record) from ``.npz`` bytes; ValueError if they are not a model ``bounds`` allows.
+    Judged by the zip directory and each ``.npy`` header before anything is inflated (``_npz_reader``)."""
+    args, meta, state = read_model_npz(data, bounds)
+    extra = meta.get("extra") or {}
+    return _build(bounds, args, state), extra if isinstance(extra, dict) else {}

@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from rnnlab import nn
 from rnnlab.experiments import _charts as charts
+from rnnlab.experiments._model_bounds import DTYPES, ModelBounds, field_choices, field_range
 from rnnlab.experiments._packing import PackedModel, pack, unpack
 from rnnlab.experiments.base import Diverged
 from rnnlab.tasks import ngram
@@ -98,6 +99,25 @@ class Params(BaseModel):
             raise ValueError("init and vocab go together: a model's weights need its vocabulary")
         return self
 
+    @field_validator("init")
+    @classmethod
+    def _a_lab_model(cls, init: PackedModel | None) -> PackedModel | None:
+        if init is not None:
+            MODEL.check(init.cls, init.args)  # refused with the request, before a worker builds anything
+        return init
+
+
+# The models this experiment trains, and so the only ones the lab rebuilds from a learner's weights.
+MODEL = ModelBounds(nn.CharLM, {
+    "vocab_size": (range(1, MAX_VOCAB + 1),),
+    "hidden_size": (field_range(Params, "hidden_size"),),
+    "cell": field_choices(Params, "cell"),
+    "num_layers": (1,),  # _model: nn.CharLM's defaults, one layer on one-hot input
+    "embedding_dim": (None,),
+    "nonlinearity": ("tanh",),
+    "dtype": DTYPES,
+}, labels={"vocab_size": "vocabulary size", "num_layers": "number of layers", "embedding_dim": "embedding size"})
+
 
 class Sample(BaseModel):
     step: int
@@ -128,9 +148,9 @@ class Result(BaseModel):
 def _model(p: Params, vocab: CharVocab) -> nn.CharLM:
     if p.init is None:
         return nn.CharLM(len(vocab), p.hidden_size, cell=p.cell, seed=p.seed)
-    model = unpack(p.init, nn.CharLM)
-    if model.vocab_size != len(vocab) or model.embedding_dim is not None or model.num_layers != 1:
-        raise ValueError("the weights do not fit their vocabulary (or are not a one-layer lab model)")
+    model = unpack(p.init, MODEL)
+    if model.vocab_size != len(vocab):
+        raise ValueError("the weights do not fit their vocabulary")
     return model
 
 

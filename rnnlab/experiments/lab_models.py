@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from rnnlab import nn
 from rnnlab.experiments._packing import PackedModel, from_npz, pack, to_npz, unpack
-from rnnlab.experiments.char_lm import MAX_VOCAB, unit_activations
+from rnnlab.experiments.char_lm import MAX_VOCAB, MODEL, unit_activations
 from rnnlab.tasks.corpora import CharVocab
 
 
@@ -31,7 +31,7 @@ class SampleRequest(BaseModel):
 
 
 def _model(weights: PackedModel, vocab: str) -> tuple[nn.CharLM, CharVocab]:
-    model = unpack(weights, nn.CharLM)
+    model = unpack(weights, MODEL)
     chars = CharVocab(vocab)  # ValueError on repeated characters
     if model.vocab_size != len(chars):
         raise ValueError(f"the model predicts {model.vocab_size} characters but the vocabulary has {len(chars)}")
@@ -54,11 +54,10 @@ def model_file(weights: PackedModel, vocab: str) -> bytes:
 
 
 def read_model_file(data: bytes) -> dict:
-    model, extra = from_npz(data, nn.CharLM)
+    """The weights and vocabulary of an uploaded ``.npz``; ValueError if it is not a model the lab trains."""
+    model, extra = from_npz(data, MODEL)
     vocab = extra.get("vocab")
-    if not isinstance(vocab, str):
+    if not isinstance(vocab, str) or not 1 <= len(vocab) <= MAX_VOCAB:
         raise ValueError("this .npz holds a CharLM but no vocabulary: save it from the lab")
     model, chars = _model(pack(model), vocab)
-    if model.embedding_dim is not None or model.num_layers != 1:
-        raise ValueError("the lab trains one-layer models without an embedding; this one is different")
     return {"weights": pack(model).model_dump(), "vocab": vocab, "cell": model.cell, "hidden_size": model.hidden_size}

@@ -33,6 +33,7 @@ from pydantic import BaseModel, Field
 
 from rnnlab import nn
 from rnnlab.experiments import _charts as charts
+from rnnlab.experiments._model_bounds import DTYPES, ModelBounds, field_range
 from rnnlab.experiments._packing import PackedModel, pack
 from rnnlab.experiments.base import Diverged
 from rnnlab.tasks import dates
@@ -64,6 +65,21 @@ class Params(BaseModel):
     learning_rate: float = Field(
         0.005, ge=0.0005, le=0.05, title="Learning rate", description="Adam's step size.")
     seed: int = Field(0, ge=0, le=1000, title="Seed", description="Seed for the weights and the training dates.")
+
+
+# The models run() trains, and so the only ones seq2seq_decode rebuilds from a learner's weights.
+MODEL = ModelBounds(nn.Seq2Seq, {
+    "src_vocab": (len(dates.SRC_VOCAB),),
+    "tgt_vocab": (len(dates.TGT_VOCAB),),
+    "hidden_size": (field_range(Params, "hidden_size"),),
+    "cell": ("gru",),
+    "attention": (True, False),
+    "embedding_dim": (EMBEDDING,),
+    "num_layers": (1,),
+    "attention_size": (field_range(Params, "hidden_size"), None),  # nn.Seq2Seq's default: the hidden size
+    "dtype": DTYPES,
+}, labels={"src_vocab": "source vocabulary size", "tgt_vocab": "target vocabulary size",
+           "num_layers": "number of layers", "embedding_dim": "embedding size"})
 
 
 class Curve(BaseModel):

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from rnnlab import nn
 from rnnlab.experiments import _charts as charts
 from rnnlab.experiments._packing import PackedModel, unpack
+from rnnlab.experiments.seq2seq import MODEL
 from rnnlab.tasks import dates
 
 
@@ -51,9 +52,7 @@ def decode(request: DecodeRequest) -> DecodeResult:
     src, mask = dates.encode_sources([request.text])  # (1, SOURCE_LEN)
     out = []
     for name, packed in request.weights.items():
-        model = unpack(packed, nn.Seq2Seq)
-        if model.src_vocab != len(dates.SRC_VOCAB) or model.tgt_vocab != len(dates.TGT_VOCAB):
-            raise ValueError("these weights are not a date model's (its vocabularies differ)")
+        model = unpack(packed, MODEL)  # the vocabularies are the dates' (MODEL's bounds)
         ids, weights = model.greedy_decode(src, dates.BOS_ID, dates.EOS_ID, dates.TARGET_LEN, mask)
         row = ids[0][: list(ids[0]).index(dates.EOS_ID) + 1] if dates.EOS_ID in ids[0] else ids[0]
         tgt_in = np.concatenate([[dates.BOS_ID], row[:-1]])[None]  # (1, T') the decoder read its own outputs

@@ -65,9 +65,16 @@ def _multiple(check: Check, choices: Any) -> tuple[float, list[dict]]:
     return _choices(check, _ids(choices, "'choices'"))
 
 
+def _finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float (a few hundred digits)
+        return False
+
+
 def _numeric(check: Check, value: Any) -> tuple[float, list[dict]]:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"'value' must be a finite number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
+        raise ValueError(f"'value' must be a finite number, got {str(value)[:40]}")
     spec = check.numeric
     ok = abs(value - spec.value) <= spec.tolerance * (1 + 1e-9)
     html = spec.correct_html if ok else spec.low_html if value < spec.value else spec.high_html

@@ -38,6 +38,8 @@ def _encode(value):
 
 def _decode(value):
     if isinstance(value, dict) and set(value) == {"dtype"}:
+        if value["dtype"] not in ("float32", "float64"):
+            raise ValueError(f"load: the file's dtype {str(value['dtype'])[:40]!r} is not float32 or float64")
         return np.dtype(value["dtype"])
     return value
 
@@ -90,6 +92,8 @@ def load(path, into: Module | None = None, cls: type | None = None) -> Module:
     Raises ValueError when the file holds another class or other constructor
     arguments than ``into``, or arrays of other names or shapes."""
     state, meta = read_npz(path)
+    if not isinstance(meta.get("args"), dict):
+        raise ValueError(f"load: {path} records no constructor arguments (a JSON object)")
     args = {k: _decode(v) for k, v in meta["args"].items()}
     if into is None:
         cls = cls or _class_by_name(meta["class"])

@@ -8,6 +8,7 @@ error page (template ``error.html`` when the front end provides one).
 from __future__ import annotations
 
 import html
+import math
 from typing import Any, Iterable
 
 import jinja2
@@ -34,9 +35,23 @@ def _shown(value: Any) -> str:
     return text if len(text) <= _SHOWN_INPUT else text[: _SHOWN_INPUT - 1] + "…"
 
 
+def _not_finite(value: Any) -> bool:
+    """NaN or ±Infinity (Python's json reads those tokens, and 1e400 as inf), or an int no float can hold."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return not math.isfinite(value)
+    except OverflowError:  # an int of a few hundred digits
+        return True
+
+
 def _problem(error: dict[str, Any]) -> str:
     kind, ctx, given = error.get("type", ""), error.get("ctx") or {}, error.get("input")
-    got = f" (got {_shown(given)})" if "input" in error and kind != "missing" else ""
+    quoted = "input" in error and kind != "missing" and not (kind == "value_error" and isinstance(given, dict))
+    got = f" (got {_shown(given)})" if quoted else ""  # a whole object quoted back says nothing
+    int_field = kind.startswith("int_") or isinstance(ctx.get("ge", ctx.get("le", ctx.get("gt", ctx.get("lt")))), int)
+    if _not_finite(given) and not int_field:
+        return f"must be a finite number{got}"
     bounds = {
         "less_than_equal": ("≤", "le"),
         "less_than": ("<", "lt"),
@@ -54,6 +69,7 @@ def _problem(error: dict[str, Any]) -> str:
         "int_from_float": "must be a whole number",
         "float_parsing": "must be a number",
         "float_type": "must be a number",
+        "finite_number": "must be a finite number",
         "bool_parsing": "must be true or false",
         "bool_type": "must be true or false",
         "string_type": "must be text",

@@ -38,14 +38,14 @@ def test_samples_and_unit_activations_over_the_passage(trained):
 
 
 def test_weights_download_as_npz_that_nn_load_reads(trained, tmp_path):
-    model = _packing.unpack(trained.weights, nn.CharLM)
+    model = _packing.unpack(trained.weights, lm.MODEL)
     path = tmp_path / "model.npz"
     path.write_bytes(_packing.to_npz(model, {"vocab": trained.vocab}))
     again = nn.load(path)
     ids = np.array([[1, 2, 3, 4]])
     assert np.allclose(again.forward(ids), model.forward(ids))
     assert nn.read_npz(path)[1]["extra"]["vocab"] == trained.vocab
-    back, extra = _packing.from_npz(path.read_bytes(), nn.CharLM)
+    back, extra = _packing.from_npz(path.read_bytes(), lm.MODEL)
     assert extra["vocab"] == trained.vocab and np.allclose(back.forward(ids), model.forward(ids))
 
 

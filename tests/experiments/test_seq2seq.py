@@ -34,7 +34,7 @@ def test_without_attention_the_year_read_last_survives_and_the_day_read_first_is
 
 def test_decoding_held_out_dates_one_at_a_time_matches_the_batch_evaluation(trained):
     sources, targets = dates.sample_pairs(np.random.default_rng(s2s.EVAL_SEED), 120, "test")
-    model = _packing.unpack(trained.weights["with attention"], nn.Seq2Seq)
+    model = _packing.unpack(trained.weights["with attention"], s2s.MODEL)
     batch = s2s._exact(model, sources, targets)[1]
     alone = []
     for text in sources:
@@ -68,7 +68,7 @@ def test_decoding_a_typed_date_with_the_trained_weights(trained):
 
 def test_decode_refuses_weights_that_are_not_a_date_model(trained):
     other = _packing.pack(nn.Seq2Seq(5, 5, 8))
-    with pytest.raises(ValueError, match="vocabularies"):
+    with pytest.raises(ValueError, match="source vocabulary size is 5; the lab takes"):
         dec.decode(dec.DecodeRequest(text="1 May 2000", weights={"x": other}))
     with pytest.raises(ValidationError):
         dec.DecodeRequest(text="x" * 41, weights=trained.weights)

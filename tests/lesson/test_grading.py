@@ -148,3 +148,10 @@ def test_public_view_leaks_no_answer_and_no_feedback(lesson):
         if check.kind == "numeric":
             assert check.numeric.correct_html not in text
             assert repr(check.numeric.value) not in text.replace(public["prompt_html"], "")
+
+
+@pytest.mark.parametrize("value", [10**400, -(10**400), float("nan"), float("inf")])
+def test_a_numeric_answer_no_float_can_hold_is_refused(lesson, value):
+    check = lesson.checks["step2-by-hand"]
+    with pytest.raises(ValueError, match="'value' must be a finite number"):
+        grade(check, {"value": value})

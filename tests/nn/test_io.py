@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 
@@ -81,3 +83,13 @@ def test_recurrent_layers_round_trip_through_save_and_load(tmp_path):
         assert getattr(loaded, "nonlinearity", None) == getattr(layer, "nonlinearity", None)
         for k, v in layer.params.items():
             assert np.array_equal(loaded.params[k], v), k
+
+
+@pytest.mark.parametrize("args", [{"in_features": 3, "out_features": 2, "dtype": {"dtype": "object"}},
+                                  {"in_features": 3, "out_features": 2, "dtype": {"dtype": 5}}, [3, 2], "3, 2"])
+def test_load_refuses_unusable_arguments_with_a_value_error(tmp_path, args):
+    path = tmp_path / "m.npz"
+    meta = {"format": "rnnlab.nn/1", "class": "Linear", "args": args}
+    np.savez(path, **{"__meta__": np.array(json.dumps(meta))})
+    with pytest.raises(ValueError, match="load: "):
+        nn.load(path)

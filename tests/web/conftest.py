@@ -42,6 +42,14 @@ def client(app):
 
 
 @pytest.fixture
+def lab(tmp_path):
+    """A client of the app with the real registry (the lab's experiments), on a temp SQLite file."""
+    app = create_app(Settings(db_url=sqlite_url(tmp_path / "p.db"), job_grace_s=1.0, progress_interval_s=0.05))
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
 def rows(db_path):
     """Row counts of the progress tables, read straight from the file."""
     def count() -> dict[str, int]:

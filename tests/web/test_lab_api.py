@@ -6,23 +6,13 @@ import time
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 
 from rnnlab import nn
 from rnnlab.experiments import _packing, char_lm, seq2seq
 from rnnlab.tasks.corpora import CharVocab
-from rnnlab.web.app import create_app
-from rnnlab.web.settings import Settings, sqlite_url
 
 TEXT = "The quick brown fox jumps over the lazy dog.\n" * 40
 VOCAB = "".join(CharVocab.from_text(TEXT).chars)
-
-
-@pytest.fixture
-def lab(tmp_path):
-    app = create_app(Settings(db_url=sqlite_url(tmp_path / "p.db"), job_grace_s=1.0, progress_interval_s=0.05))
-    with TestClient(app) as client:
-        yield client
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel, Field
 
 from rnnlab.lesson import grade, predict
 from rnnlab.store import ProgressStore
@@ -17,15 +18,28 @@ from rnnlab.web.deps import get_learner_id, get_lesson, get_store
 router = APIRouter(prefix="/api/checks", tags=["checks"])
 
 
+class Answer(BaseModel):
+    """One of the answer formats of ``rnnlab.lesson.grading``: the key the check's kind needs, and only it."""
+
+    model_config = {"extra": "forbid"}
+
+    choice: str | None = Field(None, description="single: an option id")
+    choices: list[str] | None = Field(None, description="multiple: option ids")
+    value: float | None = Field(None, allow_inf_nan=False, description="numeric: a finite number")
+    order: list[str] | None = Field(None, description="ordering: every item id once")
+    pairs: dict[str, str] | None = Field(None, description="matching: item id -> target id")
+
+
 @router.post("/{check_id}")
 def answer_check(
     check_id: str,
-    answer: dict[str, Any] = Body(...),
+    body: Answer,
     lesson=Depends(get_lesson),
     learner: str = Depends(get_learner_id),
     store: ProgressStore = Depends(get_store),
 ) -> dict[str, Any]:
     """Grade with ``rnnlab.lesson.grade``; a malformed answer is a 422 and nothing is stored."""
+    answer = body.model_dump(exclude_unset=True)  # the keys the learner sent, as they sent them
     check = lesson.checks.get(check_id)
     if check is None:
         raise HTTPException(404, f"there is no check '{check_id}'")

@@ -17,10 +17,12 @@ from types import ModuleType
 from typing import Any, Mapping
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from pydantic import ValidationError
+from pydantic import BaseModel, Field
 
 from rnnlab.experiments import char_lm, runner, seq2seq_decode
+from rnnlab.experiments._npz_reader import TooLarge
 from rnnlab.experiments.jobs import JobManager, TooManyJobs
 from rnnlab.experiments.lab_models import SampleRequest, model_file, read_model_file, sample
 from rnnlab.web.deps import find_experiment, get_experiments, get_jobs, get_settings, params_or_422
@@ -34,17 +36,31 @@ JOB_LIMIT = 8 * 1024 * 1024  # 1 MB of text (up to 2 MB once JSON-escaped) and a
 TEXT_TYPES = ("text/", "application/octet-stream")
 
 
+class CharLmJob(BaseModel):
+    params: dict[str, Any] = Field(default_factory=dict, description="char-lm's Params, as JSON")
+
+
+def _raw_body(media_type: str, kind: str, form: str | None = None) -> dict[str, Any]:
+    """The OpenAPI entry of a body a handler reads itself (FastAPI cannot see it)."""
+    schema = {"type": kind} | ({"format": form} if form else {})
+    return {"requestBody": {"required": True, "content": {media_type: {"schema": schema}}}}
+
+
 def _raise_422(exc: ValueError) -> None:
     raise HTTPException(422, str(exc)) from None
 
 
-@router.post("/texts", max_body_size=TEXT_LIMIT)
+@router.post("/texts", max_body_size=TEXT_LIMIT, openapi_extra=_raw_body("text/plain", "string"))
 async def upload_text(request: Request) -> dict[str, Any]:
     """The learner's text, checked: UTF-8, not binary, 1000 characters to 1 MB, at most 256 distinct."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind and not kind.startswith(TEXT_TYPES):
         raise HTTPException(415, f"the lab takes plain text (a .txt file), not {kind}")
     raw = await request.body()
+    return await run_in_threadpool(_checked_text, raw)  # a 1 MB text takes a while: not on the event loop
+
+
+def _checked_text(raw: bytes) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -61,16 +77,14 @@ async def upload_text(request: Request) -> dict[str, Any]:
 
 @router.post("/char-lm/jobs", status_code=201, max_body_size=JOB_LIMIT)
 async def start_char_lm(
-    body: dict[str, Any],
+    body: CharLmJob,
     experiments: Mapping[str, ModuleType] = Depends(get_experiments),
     jobs: JobManager = Depends(get_jobs),
     settings: Settings = Depends(get_settings),
 ) -> dict[str, str]:
     """Like ``POST /api/jobs`` for char-lm, with room for the text and the weights to continue from."""
     module = find_experiment(experiments, char_lm.ID)
-    if not isinstance(body.get("params", {}), dict):
-        raise HTTPException(422, "params must be a JSON object of char-lm's settings")
-    params = params_or_422(module, body.get("params"))
+    params = await run_in_threadpool(params_or_422, module, body.params)  # a 1 MB text: off the event loop
     limit_s = runner.time_limit_s(module, settings.job_time_limits, settings.job_time_limit_s)
     try:
         return {"id": jobs.start(module, params, limit_s).id}
@@ -89,11 +103,15 @@ def download_model(body: SampleRequest) -> Response:
     return Response(data, media_type="application/octet-stream", headers=headers)
 
 
-@router.post("/char-lm/models", max_body_size=MODEL_LIMIT)
+@router.post("/char-lm/models", max_body_size=MODEL_LIMIT,
+             openapi_extra=_raw_body("application/octet-stream", "string", "binary"))
 async def upload_model(request: Request) -> dict[str, Any]:
     """A downloaded ``.npz`` back in: its weights and vocabulary, to sample from or continue training."""
+    data = await request.body()
     try:
-        return read_model_file(await request.body())
+        return await run_in_threadpool(read_model_file, data)  # checked, then built: not on the event loop
+    except TooLarge as exc:
+        raise HTTPException(413, str(exc)) from None
     except ValueError as exc:
         _raise_422(exc)
 
@@ -107,14 +125,10 @@ def sample_text(body: SampleRequest) -> dict[str, Any]:
 
 
 @router.post("/seq2seq/decode", max_body_size=MODEL_LIMIT)
-def decode_date(body: dict[str, Any]) -> dict[str, Any]:
+def decode_date(body: seq2seq_decode.DecodeRequest) -> dict[str, Any]:
     """Greedy decoding of the learner's text by the models a seq2seq job trained."""
     try:
-        request = seq2seq_decode.DecodeRequest.model_validate(body)
-    except ValidationError as exc:
-        raise HTTPException(422, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])) from None
-    try:
-        result = seq2seq_decode.decode(request)
+        result = seq2seq_decode.decode(body)
     except ValueError as exc:
         _raise_422(exc)
     return {"spec": seq2seq_decode.decode_chart(result).to_dict(), "result": result.model_dump(mode="json")}
