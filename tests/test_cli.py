@@ -99,3 +99,12 @@ def test_serve_with_an_unusable_database_path_says_so(runner, tmp_path):
     blocker.write_text("not a folder")
     result = runner.invoke(main, ["serve", "--no-browser", "--port", "0", "--db", str(blocker / "progress.db")])
     assert result.exit_code == 1 and "cannot open the progress database" in result.output
+
+
+@pytest.mark.timeout(60)
+def test_serve_with_an_unreachable_database_url_says_so_without_its_password(runner):
+    url = "postgresql+psycopg://learner:s3cret-word@127.0.0.1:1/rnnlab"  # port 1: nothing listens
+    result = runner.invoke(main, ["serve", "--no-browser", "--port", "0", "--db", url])
+    assert result.exit_code == 1
+    assert "cannot open the progress database postgresql+psycopg://learner:***@127.0.0.1:1/rnnlab" in result.output
+    assert "s3cret-word" not in result.output

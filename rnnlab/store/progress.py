@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from rnnlab.store import migrations
 from rnnlab.store.tables import WRITE, answers, learners, make_engine, meta, steps
 
 _RETRIES = 3  # a concurrent first write for the same new learner can collide once
@@ -54,11 +55,15 @@ def _utc(at: datetime) -> datetime:
 
 
 class ProgressStore:
-    """Progress for anonymous learners in the database at ``url`` (a SQLAlchemy URL)."""
+    """Progress for anonymous learners in the database at ``url`` (a SQLAlchemy URL: SQLite or PostgreSQL).
+
+    Opening it brings the database's schema up to date (:mod:`rnnlab.store.migrations`).
+    """
 
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
+        migrations.upgrade(self.engine)
         self.writer = self.engine.execution_options(**WRITE)  # same pool; SQLite: BEGIN IMMEDIATE
 
     def close(self) -> None:

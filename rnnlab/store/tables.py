@@ -1,5 +1,8 @@
 """The progress schema (SQLAlchemy Core) and the engine that serves it.
 
+The migrations in :mod:`rnnlab.store.migrations` make these tables; a test holds
+the two equal, so a change here comes with a new revision there.
+
 Tables:
     meta       key -> value (the cookie-signing secret lives here)
     learners   one row per anonymous learner, with the step they were last on
@@ -83,9 +86,10 @@ def _sqlite_begin(conn: sa.Connection) -> None:
 
 
 def make_engine(url: str) -> sa.Engine:
-    """An engine for ``url`` with the tables created; SQLite files get their folder, pragmas and BEGIN IMMEDIATE.
+    """An engine for ``url``; SQLite files get their folder, pragmas and BEGIN IMMEDIATE.
 
     Transactions that write should run on ``engine.execution_options(**WRITE)``.
+    The tables are made by the migrations (:mod:`rnnlab.store.migrations`), not here.
     """
     parsed = sa.make_url(url)
     is_sqlite = parsed.get_backend_name() == "sqlite"
@@ -95,5 +99,4 @@ def make_engine(url: str) -> sa.Engine:
     if is_sqlite:
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
-    metadata.create_all(engine.execution_options(**WRITE))
     return engine

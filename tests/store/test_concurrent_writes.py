@@ -1,4 +1,5 @@
-"""Learners writing at once from several processes and threads lose nothing (no "database is locked")."""
+"""Learners writing at once from several processes and threads lose nothing (no "database is locked"),
+on SQLite and on PostgreSQL (``db_url`` in conftest)."""
 
 import json
 import subprocess
@@ -14,17 +15,16 @@ PROCESSES, THREADS, ROUNDS = 2, 10, 10  # 20 learners, 400 writes
 
 
 @pytest.mark.timeout(240)
-def test_concurrent_visits_and_answers_from_several_processes_all_land(tmp_path):
-    url = f"sqlite:///{tmp_path / 'progress.db'}"
-    ProgressStore(url).close()  # the schema exists before the learners arrive, as under a running server
+def test_concurrent_visits_and_answers_from_several_processes_all_land(db_url):
+    ProgressStore(db_url).close()  # the schema exists before the learners arrive, as under a running server
     hammers = [
-        subprocess.Popen([sys.executable, str(HAMMER), url, f"p{p}", str(THREADS), str(ROUNDS)], stdout=subprocess.PIPE, text=True)
+        subprocess.Popen([sys.executable, str(HAMMER), db_url, f"p{p}", str(THREADS), str(ROUNDS)], stdout=subprocess.PIPE, text=True)
         for p in range(PROCESSES)
     ]
     reports = [json.loads(hammer.communicate(timeout=200)[0]) for hammer in hammers]
     errors = [error for report in reports for error in report["errors"]]
     assert errors == [], f"{len(errors)} of {sum(r['writes'] for r in reports)} writes failed, e.g. {errors[:3]}"
-    store = ProgressStore(url)
+    store = ProgressStore(db_url)
     for p in range(PROCESSES):
         for t in range(THREADS):
             progress = store.progress(f"p{p}-t{t}")

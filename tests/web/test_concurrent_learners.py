@@ -1,14 +1,15 @@
-"""A class of 50 learners clicking at once through a real ``rnnlab serve``: every write lands, none is a 500."""
+"""A class of 50 learners clicking at once through a real ``rnnlab serve``: every write lands, none is a 500
+(on a SQLite file and on PostgreSQL: ``db_url`` in tests/conftest.py)."""
 
 import json
-import sqlite3
 import threading
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from server_process import serving
 
-LEARNERS, ROUNDS = 50, 5  # 500 writes (a visit and an answer per round), as fast as the server takes them
+LEARNERS, ROUNDS = 50, 3  # 300 writes (a visit and an answer per round), as fast as the server takes them
 CHOICES = ("a", "b", "c")
 
 
@@ -25,11 +26,10 @@ def learner(url: str, rounds: int, failures: list[str], finished: list[bool]) ->
 
 
 @pytest.mark.timeout(240)
-def test_fifty_learners_writing_at_once_through_the_server_lose_nothing(tmp_path):
-    db = tmp_path / "progress.db"
+def test_fifty_learners_writing_at_once_through_the_server_lose_nothing(db_url):
     failures: list[str] = []
     finished: list[bool] = []
-    with serving(db) as (_, url):
+    with serving(db_url) as (_, url):
         threads = [threading.Thread(target=learner, args=(url, ROUNDS, failures, finished)) for _ in range(LEARNERS)]
         for thread in threads:
             thread.start()
@@ -37,11 +37,15 @@ def test_fifty_learners_writing_at_once_through_the_server_lose_nothing(tmp_path
             thread.join()
     assert failures == [], f"{len(failures)} of {2 * LEARNERS * ROUNDS} writes failed, e.g. {failures[:3]}"
     assert len(finished) == LEARNERS
-    with sqlite3.connect(db) as conn:
+    engine = sa.create_engine(db_url)
+    with engine.connect() as conn:
         histories = {}
-        for learner_id, answer in conn.execute("SELECT learner_id, answer FROM answers ORDER BY id"):
-            histories.setdefault(learner_id, []).append(json.loads(answer)["choice"])
-        visited = dict(conn.execute("SELECT learner_id, count(*) FROM steps WHERE visited_at IS NOT NULL GROUP BY learner_id"))
+        for learner_id, answer in conn.exec_driver_sql("SELECT learner_id, answer FROM answers ORDER BY id"):
+            answer = json.loads(answer) if isinstance(answer, str) else answer  # SQLite: text; PostgreSQL: json
+            histories.setdefault(learner_id, []).append(answer["choice"])
+        visited = dict(conn.exec_driver_sql(
+            "SELECT learner_id, count(*) FROM steps WHERE visited_at IS NOT NULL GROUP BY learner_id").all())
+    engine.dispose()
     assert len(histories) == LEARNERS
     assert all(history == [CHOICES[k % 3] for k in range(ROUNDS)] for history in histories.values())
     assert set(visited.values()) == {min(ROUNDS, 8)}
