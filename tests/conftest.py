@@ -14,6 +14,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -32,6 +33,26 @@ def _free_port() -> int:
 
 def _as_postgres(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+# Stops the server and removes its folder once the test session's process is gone, even if it was
+# killed and never reached the fixture's own clean-up: argv = pytest's pid, the stop command, the folder.
+_WATCHDOG = """
+import shutil, subprocess, sys, time
+pid, stop, root = sys.argv[1], sys.argv[2:-1], sys.argv[-1]
+
+def alive():
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+while alive():
+    time.sleep(1)
+subprocess.run(stop, capture_output=True)
+shutil.rmtree(root, ignore_errors=True)
+"""
 
 
 @pytest.fixture(scope="session")
@@ -57,10 +78,13 @@ def postgres_server():
         log = (root / "log").read_text() if (root / "log").exists() else ""
         shutil.rmtree(root, ignore_errors=True)
         pytest.fail(f"could not start PostgreSQL ({' '.join(exc.cmd[-3:])}): {exc.stderr}{exc.stdout}{log}")
+    stop = _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"])
+    subprocess.Popen([sys.executable, "-c", _WATCHDOG, str(os.getpid()), *stop, str(root)], start_new_session=True,
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     finally:
-        subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]), capture_output=True)
+        subprocess.run(stop, capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
 
 

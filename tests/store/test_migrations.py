@@ -1,7 +1,8 @@
 """The schema comes from Alembic migrations, on both backends; older SQLite files are adopted, not broken."""
 
 import json
-import threading
+import subprocess
+import sys
 from datetime import datetime, timezone
 
 import pytest
@@ -31,24 +32,17 @@ def test_opening_a_migrated_database_again_changes_nothing(db_url):
 
 
 def test_servers_starting_at_once_on_an_empty_database_all_open_it(db_url):
-    errors, stores = [], []
-
-    def open_store():
-        try:
-            stores.append(ProgressStore(db_url))
-        except Exception as exc:  # noqa: BLE001 - the test reports whatever went wrong
-            errors.append(repr(exc))
-
-    threads = [threading.Thread(target=open_store) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == [] and len(stores) == 4
-    with stores[0].engine.connect() as conn:
+    opening = [
+        subprocess.Popen([sys.executable, "-c", f"from rnnlab.store import ProgressStore; ProgressStore({db_url!r}).close()"],
+                         stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    failures = [error for process in opening if (error := process.communicate(timeout=120)[1]) and process.returncode]
+    assert failures == []
+    store = ProgressStore(db_url)
+    with store.engine.connect() as conn:
         assert migrations.current(conn) == migrations.head()
-    for store in stores:
-        store.close()
+    store.close()
 
 
 def test_sqlite_file_made_before_migrations_is_adopted_with_its_data(tmp_path):

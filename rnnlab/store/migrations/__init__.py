@@ -13,6 +13,7 @@ A new revision is a file in ``versions/`` written with ``alembic.op``, whose
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -26,6 +27,7 @@ from rnnlab.store.tables import WRITE
 HERE = Path(__file__).parent
 INITIAL = "0001"  # the schema ``metadata.create_all`` made before migrations
 LOCK_KEY = 0x726E6E6C6162  # "rnnlab": the PostgreSQL advisory lock that serialises start-ups
+_ONE_AT_A_TIME = threading.Lock()  # Alembic's ``context`` is a module-level global: one migration per process at once
 
 
 def config(connection: sa.Connection) -> Config:
@@ -47,7 +49,7 @@ def current(connection: sa.Connection) -> str | None:
 
 def upgrade(engine: sa.Engine) -> None:
     """Bring the database at ``engine`` to ``head()``, adopting a pre-migration SQLite file."""
-    with engine.execution_options(**WRITE).begin() as conn:
+    with _ONE_AT_A_TIME, engine.execution_options(**WRITE).begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
         cfg = config(conn)
