@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import time
 from datetime import datetime, timezone
 
 import pytest
@@ -32,11 +33,10 @@ def test_opening_a_migrated_database_again_changes_nothing(db_url):
 
 
 def test_servers_starting_at_once_on_an_empty_database_all_open_it(db_url):
-    opening = [
-        subprocess.Popen([sys.executable, "-c", f"from rnnlab.store import ProgressStore; ProgressStore({db_url!r}).close()"],
-                         stderr=subprocess.PIPE, text=True)
-        for _ in range(4)
-    ]
+    start_at = time.time() + 10  # after every process has imported rnnlab: then they migrate in the same instant
+    script = ("import time; from rnnlab.store import ProgressStore; "
+              f"time.sleep(max(0.0, {start_at} - time.time())); ProgressStore({db_url!r}).close()")
+    opening = [subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True) for _ in range(4)]
     failures = [error for process in opening if (error := process.communicate(timeout=120)[1]) and process.returncode]
     assert failures == []
     store = ProgressStore(db_url)
