@@ -31,8 +31,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=12)
     parser.add_argument("--rounds", type=int, default=25)
     args = parser.parse_args()
-    url = args.db or f"sqlite:///{tempfile.mkdtemp(prefix='rnnlab-bench-')}/progress.db"
+    if args.db:
+        run(args.db, args)
+    else:
+        with tempfile.TemporaryDirectory(prefix="rnnlab-bench-") as folder:
+            run(f"sqlite:///{folder}/progress.db", args)
 
+
+def run(url: str, args: argparse.Namespace) -> None:
     from rnnlab.store import ProgressStore
 
     ProgressStore(url).close()  # the schema first, as under a running server
