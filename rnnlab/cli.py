@@ -27,9 +27,11 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (127.0.0.1: this machine only).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on (0: any free one).")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser tab.")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="SQLite file that keeps your progress.  [default: progress.db in your user data folder]")
-def serve(host: str, port: int, no_browser: bool, db: Path | None) -> None:
+@click.option("--db", default=None, metavar="PATH|URL",
+              help="Where progress is kept: a SQLite file, or a database URL such as "
+                   "postgresql+psycopg://user:password@host/rnnlab for a class on several replicas.  "
+                   "[default: progress.db in your user data folder]")
+def serve(host: str, port: int, no_browser: bool, db: str | None) -> None:
     """Start the lesson and open it in your browser."""
     from rnnlab.experiments.worker import one_blas_thread
 
@@ -38,13 +40,14 @@ def serve(host: str, port: int, no_browser: bool, db: Path | None) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from rnnlab.web.app import create_app
-    from rnnlab.web.settings import Settings, default_db_path, sqlite_url
+    from rnnlab.web.settings import Settings, as_db_url, default_db_path, shown_db
 
     sock = listen(host, port)
     check_lesson(sock)
-    db = db or default_db_path()
+    db_url = as_db_url(db or default_db_path())
     try:
-        app = create_app(Settings(db_url=sqlite_url(db), host=host, port=port, warm_up=True))
+        db = shown_db(db_url)  # a URL's password is never printed
+        app = create_app(Settings(db_url=db_url, host=host, port=port, warm_up=True))
     except (OSError, SQLAlchemyError) as exc:
         sock.close()
         raise click.ClickException(f"cannot open the progress database {db}: {exc}") from None

@@ -125,3 +125,12 @@ def test_notebook_of_an_unknown_step_says_which_steps_exist(runner, tmp_path):
     assert result.exit_code == 1
     assert "there is no step 9: the lesson has steps 1 to 8" in result.output
     assert not (tmp_path / "x.ipynb").exists()
+
+
+@pytest.mark.timeout(60)
+def test_serve_with_an_unreachable_database_url_says_so_without_its_password(runner):
+    url = "postgresql+psycopg://learner:s3cret-word@127.0.0.1:1/rnnlab"  # port 1: nothing listens
+    result = runner.invoke(main, ["serve", "--no-browser", "--port", "0", "--db", url])
+    assert result.exit_code == 1
+    assert "cannot open the progress database postgresql+psycopg://learner:***@127.0.0.1:1/rnnlab" in result.output
+    assert "s3cret-word" not in result.output

@@ -7,7 +7,9 @@ the ``spawn`` context (one BLAS thread, a lower CPU priority than the server's,
 see :mod:`rnnlab.experiments.worker`) that can be killed outright, and talks
 back over a queue. A watcher task on the event loop drains that
 queue, enforces the time limit, and after a cancel gives the worker
-``grace_s`` to stop before terminating it.
+``grace_s`` to stop before terminating it. The worker does not depend on the
+watcher: it holds a lifeline to the server and dies with it (``kill -9``
+included), and it keeps its own time limit (see :mod:`rnnlab.experiments.worker`).
 
 ``JobManager`` methods are called from the event loop's thread (async handlers).
 """
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import multiprocessing.connection
+import os
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -48,6 +52,7 @@ class Job:
     process: multiprocessing.process.BaseProcess
     queue: object  # multiprocessing Queue of (kind, data)
     cancel_event: object  # multiprocessing Event the worker's progress callback checks
+    lifeline: multiprocessing.connection.Connection  # the server's end of the pipe whose EOF ends the worker
     started: float = field(default_factory=time.monotonic)
     latest: Event | None = None  # the last progress event
     seq: int = 0  # how many progress events have arrived
@@ -83,17 +88,26 @@ class JobManager:
         self._forget_old()
         if len(self.running()) >= self.max_jobs:
             raise TooManyJobs(self.max_jobs)
+        loop = asyncio.get_running_loop()  # raises unless called on the event loop's thread
         queue, cancel = self._context.Queue(), self._context.Event()
+        lifeline_in, lifeline_out = self._context.Pipe(duplex=False)
         process = self._context.Process(
             target=worker.main,
-            args=(module.__name__, params.model_dump_json(), queue, cancel, self.progress_interval_s),
+            args=(module.__name__, params.model_dump_json(), queue, cancel, self.progress_interval_s,
+                  time_limit_s, self.grace_s, lifeline_in, os.getpid()),
             name=f"rnnlab-job-{module.ID}",
             daemon=True,
         )
+        # The worker asks Linux for SIGKILL when the *thread* that started it exits
+        # (PR_SET_PDEATHSIG). This is the event loop's thread (checked above), which
+        # lives as long as the server, never a thread-pool thread that could retire
+        # while the job trains. (Under a test client the loop runs in a portal
+        # thread that ends with the client; its jobs end then, as shutdown() does.)
         process.start()
-        job = Job(secrets.token_urlsafe(9), module.ID, time_limit_s, process, queue, cancel)
+        lifeline_in.close()  # the worker has its copy; only the server keeps the writing end
+        job = Job(secrets.token_urlsafe(9), module.ID, time_limit_s, process, queue, cancel, lifeline_out)
         self.jobs[job.id] = job
-        task = asyncio.get_running_loop().create_task(self._watch(job))
+        task = loop.create_task(self._watch(job))
         self._watchers.add(task)
         task.add_done_callback(self._watchers.discard)
         return job
@@ -133,9 +147,7 @@ class JobManager:
             task.cancel()
         for job in self.jobs.values():
             job.process.join(timeout=1.0)
-            if job.process.is_alive():
-                job.process.kill()
-                job.process.join(timeout=1.0)
+            self._kill(job)
 
     # -- the watcher ----------------------------------------------------------
 
@@ -174,7 +186,7 @@ class JobManager:
 
     def _finish(self, job: Job, event: Event) -> None:
         if event.kind == "cancelled" and job.stop_reason == "timeout":
-            event = Event("error", {"message": f"stopped after {job.time_limit_s:g} s, the time limit for this experiment"})
+            event = Event("error", {"message": worker.time_limit_message(job.time_limit_s)})
         job.final, job.finished_at = event, time.monotonic()
         job.ring()
 
@@ -191,6 +203,7 @@ class JobManager:
         if job.process.is_alive():
             job.process.kill()
             job.process.join(timeout=1.0)
+        job.lifeline.close()  # the worker is gone (closing it would end the worker anyway)
 
     def _forget_old(self) -> None:
         now = time.monotonic()

@@ -10,13 +10,22 @@ callback, and puts messages ``(kind, data)`` on the queue:
 
 It runs with one BLAS thread (set before numpy loads: nothing heavy is imported
 at the top of this module) and at a lower CPU priority than the server.
+
+It does not rely on the server to stop it. It dies with the server, however
+the server dies (``kill -9`` included; see ``die_with_parent``), and it keeps
+its own time limit (``keep_time_limit``) in case the server's watcher is gone.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import importlib
 import logging
 import os
+import signal
+import sys
+import threading
 import time
 
 from rnnlab.experiments.base import Cancelled, Diverged
@@ -27,6 +36,9 @@ log = logging.getLogger(__name__)
 MESSAGE_LIMIT = 300  # characters of an unexpected error shown to the learner
 CHART_SHARE = 0.2  # at most this share of a job's time goes into building progress charts
 WORKER_NICENESS = 10  # training yields the CPU to the server, which answers the page
+PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h): the signal this process gets when its parent dies
+EXIT_ORPHANED = 70  # exit code of a worker whose server went away
+EXIT_OVERTIME = 71  # exit code of a worker that ignored its own cancel past the time limit
 
 
 class Reporter:
@@ -53,6 +65,10 @@ class Reporter:
         self.next_at = start + max(self.interval_s, cost / CHART_SHARE)
 
 
+def time_limit_message(time_limit_s: float) -> str:
+    return f"stopped after {time_limit_s:g} s, the time limit for this experiment"
+
+
 def one_blas_thread() -> None:
     """Small RNNs are bound by per-step overhead: a multithreaded BLAS only adds contention."""
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -62,8 +78,56 @@ def one_blas_thread() -> None:
     threadpool_limits(1)  # in case numpy was already loaded before the variables were set
 
 
-def main(module_name: str, params_json: str, queue, cancel, interval_s: float) -> None:
+def die_with_parent(lifeline, parent_pid: int) -> None:
+    """Exit as soon as the server that started this worker dies, by any signal.
+
+    Two guards. On Linux the kernel sends SIGKILL when the parent dies
+    (``prctl(PR_SET_PDEATHSIG)``; it fires when the parent *thread* that started
+    us exits, see ``JobManager.start`` for why that is the server's event loop).
+    Everywhere, a daemon thread blocks reading ``lifeline``, a pipe whose other
+    end only the server holds: the kernel closes it when the server dies, the
+    read ends with EOF, and the thread ends the process.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the server died before the guard was set
+        os._exit(EXIT_ORPHANED)
+
+    def watch() -> None:
+        try:
+            lifeline.recv()  # the server never sends: this returns only by EOF
+        except (EOFError, OSError):
+            pass
+        os._exit(EXIT_ORPHANED)
+
+    threading.Thread(target=watch, name="lifeline", daemon=True).start()
+
+
+def keep_time_limit(time_limit_s: float, grace_s: float, cancel, overtime: threading.Event) -> None:
+    """Stop this job at its time limit even if the server's watcher does not.
+
+    The server asks at ``time_limit_s`` and kills ``grace_s`` later; this
+    backstop starts counting when the worker does (a little later than the
+    server), cancels the run at ``time_limit_s + grace_s`` (``overtime`` tells
+    ``main`` why) and ends the process ``grace_s`` after that if the run ignored it.
+    """
+    def watch() -> None:
+        time.sleep(time_limit_s + grace_s)
+        overtime.set()
+        cancel.set()
+        time.sleep(grace_s)
+        os._exit(EXIT_OVERTIME)
+
+    threading.Thread(target=watch, name="time-limit", daemon=True).start()
+
+
+def main(module_name: str, params_json: str, queue, cancel, interval_s: float,
+         time_limit_s: float, grace_s: float, lifeline, parent_pid: int) -> None:
     """The worker process's entry point."""
+    die_with_parent(lifeline, parent_pid)
+    overtime = threading.Event()
+    keep_time_limit(time_limit_s, grace_s, cancel, overtime)
     one_blas_thread()
     os.nice(WORKER_NICENESS)  # the server (the learner's clicks) goes first when the cores are busy
     try:
@@ -72,7 +136,10 @@ def main(module_name: str, params_json: str, queue, cancel, interval_s: float) -
         result = module.run(params, Reporter(module, queue, cancel, interval_s))
         queue.put(("result", payload(module, result)))
     except Cancelled:
-        queue.put(("cancelled", {}))
+        if overtime.is_set():
+            queue.put(("error", {"message": time_limit_message(time_limit_s)}))
+        else:
+            queue.put(("cancelled", {}))
     except Diverged as exc:
         queue.put(("error", {"message": str(exc) or "training diverged (the loss became NaN or infinite)"}))
     except Exception as exc:  # noqa: BLE001 - any failure becomes an error event, never a dead stream

@@ -1,8 +1,10 @@
 """Learner progress: steps visited and completed, every answer, where the learner left off.
 
-``ProgressStore(url)`` speaks SQLAlchemy Core to any database URL; the default
-is a SQLite file (WAL, ``synchronous=FULL``: a write that returned survives a
-crash of the server). See :mod:`rnnlab.store.progress`.
+``ProgressStore(url)`` speaks SQLAlchemy Core to a SQLite file (the default: WAL,
+``synchronous=FULL``, a write that returned survives a crash of the server) or a
+PostgreSQL database (``postgresql+psycopg://…``, for a class served by several
+replicas), and brings its schema up to date with Alembic on opening. See
+:mod:`rnnlab.store.progress` and :mod:`rnnlab.store.migrations`.
 """
 
 from rnnlab.store.progress import AnswerRecord, Progress, ProgressStore

@@ -8,16 +8,21 @@ writes nothing.
 
 from __future__ import annotations
 
+import random
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
 
-from rnnlab.store.tables import answers, learners, make_engine, meta, steps
+from rnnlab.store import migrations
+from rnnlab.store.tables import WRITE, answers, learners, make_engine, meta, steps
 
 _RETRIES = 3  # a concurrent first write for the same new learner can collide once
+_BUSY_RETRIES = 6  # a write that still found the database busy after the busy timeout is tried again ...
+_BUSY_BACKOFF_S = 0.05  # ... after 0.05, 0.1, 0.2 ... s (with jitter, so the retries do not collide again)
 
 
 @dataclass(frozen=True)
@@ -39,16 +44,27 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _is_busy(exc: sa.exc.OperationalError) -> bool:
+    """SQLite's "database is locked" / "database is busy": another writer held the lock too long."""
+    message = str(exc.orig).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
 def _utc(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=timezone.utc)  # SQLite hands back naive UTC
 
 
 class ProgressStore:
-    """Progress for anonymous learners in the database at ``url`` (a SQLAlchemy URL)."""
+    """Progress for anonymous learners in the database at ``url`` (a SQLAlchemy URL: SQLite or PostgreSQL).
+
+    Opening it brings the database's schema up to date (:mod:`rnnlab.store.migrations`).
+    """
 
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
+        migrations.upgrade(self.engine)
+        self.writer = self.engine.execution_options(**WRITE)  # same pool; SQLite: BEGIN IMMEDIATE
 
     def close(self) -> None:
         self.engine.dispose()
@@ -134,7 +150,7 @@ class ProgressStore:
         if found is not None:
             return found
         try:
-            with self.engine.begin() as conn:
+            with self.writer.begin() as conn:
                 conn.execute(meta.insert().values(key="cookie_secret", value=secrets.token_urlsafe(32)))
         except sa.exc.IntegrityError:
             pass  # another process made it first; use theirs
@@ -144,14 +160,22 @@ class ProgressStore:
     # -- helpers --------------------------------------------------------------
 
     def _write(self, work) -> None:
-        for attempt in range(_RETRIES):
+        """Run ``work(conn)`` in one write transaction, committed before this returns; retried when it collides."""
+        collisions = busy = 0
+        while True:
             try:
-                with self.engine.begin() as conn:
+                with self.writer.begin() as conn:
                     work(conn)
                 return
             except sa.exc.IntegrityError:
-                if attempt == _RETRIES - 1:
+                collisions += 1
+                if collisions == _RETRIES:
                     raise
+            except sa.exc.OperationalError as exc:
+                busy += 1
+                if not _is_busy(exc) or busy > _BUSY_RETRIES:
+                    raise
+                time.sleep(_BUSY_BACKOFF_S * 2 ** (busy - 1) * random.uniform(0.5, 1.5))
 
     @staticmethod
     def _touch(conn, learner_id: str, last_step: int | None = None) -> None:

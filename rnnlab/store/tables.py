@@ -1,13 +1,16 @@
 """The progress schema (SQLAlchemy Core) and the engine that serves it.
 
+The migrations in :mod:`rnnlab.store.migrations` make these tables; a test holds
+the two equal, so a change here comes with a new revision there.
+
 Tables:
     meta       key -> value (the cookie-signing secret lives here)
     learners   one row per anonymous learner, with the step they were last on
     steps      (learner, step): when it was first visited and when completed
     answers    every answer ever given, with its time; the latest per check counts
 
-Only the SQLite pragmas are dialect-specific; everything else is portable Core,
-so a PostgreSQL URL works the same way.
+Only the SQLite connection set-up (pragmas, ``BEGIN IMMEDIATE`` for writes) is
+dialect-specific; everything else is portable Core, so a PostgreSQL URL works the same way.
 """
 
 from __future__ import annotations
@@ -55,25 +58,45 @@ answers = sa.Table(
 )
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+BUSY_TIMEOUT_MS = 30_000  # how long SQLite waits for another connection's write lock before giving up
+WRITE = {"rnnlab_write": True}  # execution option of a transaction that will write (SQLite: BEGIN IMMEDIATE)
+
+
+def _sqlite_connect(dbapi_connection, _record) -> None:
+    # pysqlite's own transaction handling off: it would BEGIN late (at the first
+    # INSERT) and never IMMEDIATE. ``_sqlite_begin`` below says BEGIN instead.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: switching to WAL may itself wait for a lock
     # WAL lets pages read while a write is in flight; synchronous=FULL fsyncs the
     # WAL at every commit, so an acknowledged answer survives kill -9 and power loss.
-    cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 
+def _sqlite_begin(conn: sa.Connection) -> None:
+    # A write transaction takes the write lock at BEGIN IMMEDIATE, queueing behind
+    # other writers for up to the busy timeout. A deferred one that read first
+    # cannot upgrade its snapshot once another writer has committed: SQLite
+    # answers "database is locked" at once, whatever the busy timeout.
+    # Reads stay deferred, so they never wait for a writer (WAL).
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("rnnlab_write") else "BEGIN")
+
+
 def make_engine(url: str) -> sa.Engine:
-    """An engine for ``url`` with the tables created; SQLite files get their folder and pragmas."""
+    """An engine for ``url``; SQLite files get their folder, pragmas and BEGIN IMMEDIATE.
+
+    Transactions that write should run on ``engine.execution_options(**WRITE)``.
+    The tables are made by the migrations (:mod:`rnnlab.store.migrations`), not here.
+    """
     parsed = sa.make_url(url)
     is_sqlite = parsed.get_backend_name() == "sqlite"
     if is_sqlite and parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(parsed)
     if is_sqlite:
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
-    metadata.create_all(engine)
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
     return engine

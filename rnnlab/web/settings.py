@@ -13,6 +13,7 @@ from types import ModuleType
 from typing import Mapping
 
 import platformdirs
+import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -25,12 +26,26 @@ def sqlite_url(path: str | Path) -> str:
     return f"sqlite:///{Path(path).expanduser().resolve()}"
 
 
+def as_db_url(db: str | Path) -> str:
+    """What ``--db`` names, as a SQLAlchemy URL: a URL stays as it is (``postgresql+psycopg://…``), a path is a SQLite file."""
+    return str(db) if "://" in str(db) else sqlite_url(db)
+
+
+def shown_db(url: str) -> str:
+    """The database as a person reads it: a SQLite file's path, or the URL without its password."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or url
+    return parsed.render_as_string(hide_password=True)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
 
     db_url: str = Field(
         default_factory=lambda: sqlite_url(default_db_path()),
-        description="SQLAlchemy URL of the progress database (SQLite file by default; PostgreSQL works too)",
+        description="SQLAlchemy URL of the progress database: a SQLite file by default, or PostgreSQL "
+        "(postgresql+psycopg://…) for a class served by several replicas, which share the cookie secret kept in it",
     )
     secret: str | None = Field(
         None, description="signs the learner cookie; None: made once and kept in the database, so cookies survive restarts"

@@ -1,15 +1,21 @@
-"""The job worker's progress callback: cancellation, throttling, and backing off from slow charts."""
+"""The job worker: its progress callback (cancellation, throttling, backing off from slow charts), and a
+real worker process keeping its own time limit and dying when its lifeline to the server breaks."""
 
+import multiprocessing
+import os
 import queue
 import threading
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from pydantic import BaseModel
 
-from rnnlab.experiments import Cancelled
-from rnnlab.experiments.worker import CHART_SHARE, Reporter
+from rnnlab.experiments import Cancelled, worker
+from rnnlab.experiments.worker import CHART_SHARE, EXIT_ORPHANED, EXIT_OVERTIME, Reporter
+
+FAKES = Path(__file__).parents[1] / "web"  # the test-only experiments live beside the web tests
 
 
 class Partial(BaseModel):
@@ -72,3 +78,62 @@ def test_slow_chart_makes_reports_rarer_so_training_keeps_most_of_the_time():
     while time.monotonic() - start < 0.5:
         report(Partial(values=[]), 0.5)
     assert 1 <= len(sent(q)) <= 0.5 * CHART_SHARE / 0.02 + 1
+
+
+# -- a real worker process, with no server watching it --------------------------
+
+
+@pytest.fixture
+def spawn_worker(monkeypatch):
+    """``spawn_worker(module, params_json, time_limit_s, grace_s) -> (process, queue, server_end)``: ``worker.main``
+    in a spawned process, as the server starts it, but with nobody draining its queue or enforcing its limit."""
+    monkeypatch.syspath_prepend(str(FAKES))  # a spawned child starts with the parent's sys.path
+    context = multiprocessing.get_context("spawn")
+    started = []
+
+    def spawn(module_name, params_json, time_limit_s, grace_s):
+        q, cancel = context.Queue(), context.Event()
+        worker_end, server_end = context.Pipe(duplex=False)
+        args = (module_name, params_json, q, cancel, 0.05, time_limit_s, grace_s, worker_end, os.getpid())
+        process = context.Process(target=worker.main, args=args, daemon=True)
+        process.start()
+        worker_end.close()
+        started.append((process, server_end, q, cancel))  # the child unpickles q and cancel after start() returns
+        return process, q, server_end
+
+    yield spawn
+    for process, server_end, _, _ in started:
+        process.kill()
+        process.join(5)
+        server_end.close()
+
+
+def final_message(q) -> tuple[str, dict]:
+    while True:
+        kind, data = q.get(timeout=30)
+        if kind != "progress":
+            return kind, data
+
+
+def test_worker_cancels_itself_at_its_time_limit_with_the_time_limit_message(spawn_worker):
+    # The worker's clock starts before it imports the experiment (a second or two here): limits leave room for that.
+    process, q, _ = spawn_worker("fake_experiments.counter", '{"steps": 1000, "delay_s": 0.05}', 3.0, 1.5)
+    assert final_message(q) == ("error", {"message": "stopped after 3 s, the time limit for this experiment"})
+    process.join(10)
+    assert process.exitcode == 0
+
+
+def test_worker_that_ignores_its_own_cancel_exits_a_grace_period_later(spawn_worker):
+    process, _, _ = spawn_worker("fake_experiments.stubborn", '{"seconds": 60}', 1.0, 1.0)
+    process.join(20)  # the run alone would sleep 60 s
+    assert process.exitcode == EXIT_OVERTIME
+
+
+def test_worker_exits_when_the_server_end_of_its_lifeline_closes(spawn_worker):
+    process, q, server_end = spawn_worker("fake_experiments.stubborn", '{"seconds": 60}', 60.0, 1.0)
+    time.sleep(1.0)
+    assert process.is_alive()
+    server_end.close()  # what the kernel does when the server dies
+    process.join(10)
+    assert process.exitcode == EXIT_ORPHANED
+

@@ -1,9 +1,13 @@
 """Training jobs through the API: real worker processes running the test-only experiments."""
 
+import multiprocessing
 import time
 
+import fake_experiments
 import pytest
 from sse_client import events, start
+
+from rnnlab.experiments.jobs import JobManager
 
 
 def test_job_streams_progress_then_the_result(client):
@@ -155,3 +159,14 @@ def test_job_request_over_the_params_limit_is_413_and_starts_nothing(client, app
     refused = client.post("/api/jobs", json={"experiment": "fake-counter", "params": params})
     assert refused.status_code == 413 and "16 KB" in refused.json()["detail"]
     assert app.state.jobs.jobs == {}
+
+
+def test_a_job_started_off_the_event_loop_thread_is_refused_before_any_process_starts():
+    # A worker dies when the thread that started it exits (PR_SET_PDEATHSIG): only the
+    # event loop's thread, which lives as long as the server, may start one.
+    jobs = JobManager(max_jobs=2, grace_s=1.0, keep_s=60.0, progress_interval_s=0.1)
+    counter = fake_experiments.counter
+    before = set(multiprocessing.active_children())
+    with pytest.raises(RuntimeError, match="no running event loop"):
+        jobs.start(counter, counter.Params(), 10.0)
+    assert set(multiprocessing.active_children()) == before and jobs.jobs == {}

@@ -1,0 +1,76 @@
+"""The schema comes from Alembic migrations, on both backends; older SQLite files are adopted, not broken."""
+
+import json
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from rnnlab.store import ProgressStore, migrations
+from rnnlab.store.tables import metadata
+
+
+def test_a_new_database_is_migrated_to_head_with_exactly_the_schema_of_tables(db_url):
+    store = ProgressStore(db_url)
+    with store.engine.connect() as conn:
+        assert migrations.current(conn) == migrations.head()
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    store.close()
+
+
+def test_opening_a_migrated_database_again_changes_nothing(db_url):
+    store = ProgressStore(db_url)
+    store.record_answer("ann", "q", {"choice": "a"}, True)
+    store.close()
+    again = ProgressStore(db_url)
+    assert again.progress("ann").answers["q"].answer == {"choice": "a"}
+    again.close()
+
+
+def test_servers_starting_at_once_on_an_empty_database_all_open_it(db_url):
+    start_at = time.time() + 10  # after every process has imported rnnlab: then they migrate in the same instant
+    script = ("import time; from rnnlab.store import ProgressStore; "
+              f"time.sleep(max(0.0, {start_at} - time.time())); ProgressStore({db_url!r}).close()")
+    opening = [subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    failures = [error for process in opening if (error := process.communicate(timeout=120)[1]) and process.returncode]
+    assert failures == []
+    store = ProgressStore(db_url)
+    with store.engine.connect() as conn:
+        assert migrations.current(conn) == migrations.head()
+    store.close()
+
+
+def test_sqlite_file_made_before_migrations_is_adopted_with_its_data(tmp_path):
+    url = f"sqlite:///{tmp_path / 'progress.db'}"
+    old = sa.create_engine(url)
+    metadata.create_all(old)  # how rnnlab made its database before there were migrations
+    at = datetime(2026, 1, 2, tzinfo=timezone.utc)
+    with old.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO meta VALUES ('cookie_secret', 'kept-from-before')")
+        conn.exec_driver_sql("INSERT INTO learners VALUES ('ann', ?, 3)", (at,))
+        conn.exec_driver_sql("INSERT INTO steps VALUES ('ann', 3, ?, NULL)", (at,))
+        conn.exec_driver_sql("INSERT INTO answers (learner_id, check_id, answer, correct, at) VALUES ('ann', 'q', ?, 1, ?)",
+                             (json.dumps({"choice": "b"}), at))
+    old.dispose()
+    store = ProgressStore(url)
+    progress = store.progress("ann")
+    assert (progress.visited, progress.last_step, progress.answers["q"].answer) == ({3}, 3, {"choice": "b"})
+    assert store.cookie_secret() == "kept-from-before"  # learners' cookies survive the upgrade
+    with store.engine.connect() as conn:
+        assert migrations.current(conn) == migrations.head()
+    store.record_answer("ann", "q", {"choice": "c"}, True)
+    assert store.progress("ann").answers["q"].answer == {"choice": "c"}
+    store.close()
+
+
+@pytest.mark.parametrize("table", ["meta", "learners", "steps", "answers"])
+def test_migrations_are_what_creates_the_tables(tmp_path, table):
+    store = ProgressStore(f"sqlite:///{tmp_path / 'progress.db'}")
+    with store.engine.connect() as conn:
+        assert sa.inspect(conn).has_table(table) and sa.inspect(conn).has_table("alembic_version")
+    store.close()
