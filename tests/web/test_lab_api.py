@@ -21,7 +21,7 @@ VOCAB = "".join(CharVocab.from_text(TEXT).chars)
 @pytest.fixture
 def lab(tmp_path):
     app = create_app(Settings(db_url=sqlite_url(tmp_path / "p.db"), job_grace_s=1.0, progress_interval_s=0.05))
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1") as client:
         yield client
 
 

@@ -1,6 +1,7 @@
 // Draw a Vega-Lite spec with the vendored vega-embed, themed from the page's
 // CSS custom properties so charts follow the light or dark scheme (and are
 // redrawn when the system switches). Single views fill the container's width.
+// Expressions run in Vega's interpreter (no eval), as the CSP requires.
 
 const drawn = new Map(); // element -> {spec, view}
 const darkQuery = window.matchMedia("(prefers-color-scheme: dark)");
@@ -78,7 +79,10 @@ function fitNarrow(spec, width) {
 }
 
 export async function drawChart(element, spec) {
-  const options = { actions: false, renderer: "svg", config: themeConfig(), tooltip: true };
+  // ast: Vega evaluates expressions (labelExpr, filters, signals) with the
+  // vega-interpreter bundled in vega-embed 7 instead of compiling them with
+  // new Function, so the page's CSP needs no 'unsafe-eval'.
+  const options = { actions: false, renderer: "svg", config: themeConfig(), tooltip: true, ast: true };
   const previous = drawn.get(element);
   let host = element.querySelector(":scope > .chart-host");
   if (!host) {
