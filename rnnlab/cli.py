@@ -25,8 +25,8 @@ def main() -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. 127.0.0.1: this machine only. Any other (e.g. 0.0.0.0, every "
-                   "network interface) lets other machines reach it, so it then needs a token.")
+              help="Address to listen on. 127.0.0.1 (or localhost, ::1): this machine only. Any other, e.g. "
+                   "0.0.0.0 for every network interface, lets other machines reach it, so it then needs a token.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on (0: any free one).")
 @click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
               help="Also answer to requests for NAME (repeatable), e.g. the machine's name on your network. "
