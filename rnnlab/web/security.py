@@ -37,17 +37,18 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rnnlab.web.settings import Settings, is_loopback, is_wildcard
+from rnnlab.web.settings import Settings, is_wildcard
 
-# 'unsafe-inline' for styles only: KaTeX's output, Vega's SVG, vega-embed's and
-# vega-tooltip's injected <style>, and the templates' style="--var" attributes use them.
-# Vega's expressions run in vega-embed's bundled vega-interpreter (``ast: true`` in
-# charts.js), so no 'unsafe-eval'.
+# What the pages need, measured in chromium (tests/browser): styles may be inline, because
+# vega-embed injects <style> elements and the templates, KaTeX and Vega write style=""
+# attributes; nothing else is. Vega's expressions (labelExpr, filters, signals) run in the
+# vega-interpreter that vega-embed 7 bundles (``ast: true`` in charts.js), so no 'unsafe-eval';
+# no image is a data: URL, so img-src stays 'self'.
 CSP = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
+    "img-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
     "frame-ancestors 'none'",
@@ -58,7 +59,6 @@ HEADERS = {
     "x-frame-options": "DENY",
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
-    "cross-origin-resource-policy": "same-origin",  # other sites cannot embed our JSON or scripts either
 }
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TOKEN_COOKIE = "rnnlab_token"
