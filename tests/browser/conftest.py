@@ -114,7 +114,8 @@ class ConsoleErrors(list):
 
 # Runs in every document and frame before its own scripts (Playwright injects it; the page's CSP does not apply).
 REPORT_CSP_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (e) => console.error(
-  `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} in ${e.sourceFile || e.documentURI}`));"""
+  `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} in ` +
+  `${e.sourceFile || e.documentURI}:${e.lineNumber}:${e.columnNumber}`));"""
 
 
 @pytest.fixture(autouse=True)
