@@ -50,7 +50,7 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None,
 
     from rnnlab.web.app import create_app
     from rnnlab.web.errors import readable
-    from rnnlab.web.settings import Settings, default_db_path, is_loopback, sqlite_url
+    from rnnlab.web.settings import Settings, default_db_path, is_loopback, is_wildcard, sqlite_url
 
     db = db or default_db_path()
     try:
@@ -70,9 +70,10 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None,
     if settings.token_required:
         url += f"?token={settings.token}"
     if not is_loopback(host):
+        elsewhere = " (from another machine, use this machine's address in it)" if is_wildcard(host) else ""
         click.echo(f"rnnlab: warning: listening on {host} lets other machines on your network reach this server; "
-                   "only those with the link below (its token) get in. There is no other authentication, and "
-                   "the connection is not encrypted.", err=True)
+                   f"only those with the link below{elsewhere} get in: its token is the only authentication, "
+                   "and the connection is not encrypted.", err=True)
     click.echo(f"rnnlab: the lesson is at {url}  (progress kept in {db}; Ctrl+C stops)")
     if not no_browser:
         threading.Thread(target=open_when_up, args=(server, url), daemon=True).start()

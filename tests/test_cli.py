@@ -113,7 +113,7 @@ def test_serve_on_every_interface_warns_and_prints_a_token_link_that_is_required
     env.pop("RNNLAB_TOKEN", None)
     command = [sys.executable, "-m", "rnnlab.cli", "serve", "--host", "0.0.0.0", "--port", "0", "--no-browser",
                "--db", str(tmp_path / "p.db")]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0, env=env)
     try:
         printed = read_until(server, "the lesson is at")
         url = urlsplit(printed[-1][printed[-1].index("http://"):].split()[0])
@@ -139,7 +139,7 @@ def test_serve_on_every_interface_warns_and_prints_a_token_link_that_is_required
 def test_serve_with_a_given_token_on_loopback_requires_it_and_does_not_warn(tmp_path):
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "RNNLAB_TOKEN": "from-the-env"}
     command = [sys.executable, "-m", "rnnlab.cli", "serve", "--port", "0", "--no-browser", "--db", str(tmp_path / "p.db")]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0, env=env)
     try:
         printed = read_until(server, "the lesson is at")
         url = urlsplit(printed[-1][printed[-1].index("http://"):].split()[0])
@@ -162,12 +162,12 @@ def test_serve_refuses_an_allow_host_that_is_not_a_name(runner, tmp_path):
 
 
 def read_until(process, text: str, timeout_s: float = 30.0) -> list[str]:
-    """Lines the process prints, up to and including the first containing ``text``."""
+    """Lines the process prints (unbuffered, so select sees each), up to the first containing ``text``."""
     lines, deadline = [], time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         ready, _, _ = select.select([process.stdout], [], [], 0.2)
         if ready:
-            lines.append(process.stdout.readline())
+            lines.append(process.stdout.readline().decode())
             if text in lines[-1]:
                 return lines
         assert process.poll() is None, f"the server exited: {lines}"
