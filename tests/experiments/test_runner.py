@@ -98,5 +98,5 @@ def test_an_app_with_warm_up_on_calls_the_hooks_at_start_and_one_without_does_no
         module.ID, module.STEP, module.warm_up = "warm", 1, done.set
         settings = Settings(db_url=sqlite_url(tmp_path / f"{warm_up}.db"), warm_up=warm_up,
                             experiments={"warm": module})
-        with TestClient(create_app(settings), base_url="http://127.0.0.1"):
+        with TestClient(create_app(settings)):
             assert done.wait(timeout=10 if warm_up else 0.5) is warm_up
