@@ -138,7 +138,8 @@ def test_serve_on_every_interface_warns_and_prints_a_token_link_that_is_required
 @pytest.mark.timeout(60)
 def test_serve_with_a_given_token_on_loopback_requires_it_and_does_not_warn(tmp_path):
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "RNNLAB_TOKEN": "from-the-env"}
-    command = [sys.executable, "-m", "rnnlab.cli", "serve", "--port", "0", "--no-browser", "--db", str(tmp_path / "p.db")]
+    command = [sys.executable, "-m", "rnnlab.cli", "serve", "--port", "0", "--no-browser",
+               "--db", str(tmp_path / "p.db")]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0, env=env)
     try:
         printed = read_until(server, "the lesson is at")

@@ -55,16 +55,16 @@ class Settings(BaseModel):
         None, description="signs the learner cookie; None: made once and kept in the database, so cookies survive restarts"
     )
     host: str = Field(
-        "127.0.0.1", description="address `rnnlab serve` binds (the learner's own machine only); any other "
-        "address needs a token, and the Host header may name it"
+        "127.0.0.1", description="address `rnnlab serve` binds: loopback (the default) is this machine only; "
+        "any other address needs a token, and is one of the names the Host header may give"
     )
     allow_hosts: tuple[str, ...] = Field(
         (), description="names the server answers to besides localhost, loopback addresses and `host` "
         "(`--allow-host`); a request whose Host header names anything else gets a 400 (DNS rebinding)"
     )
     token: str | None = Field(
-        None, min_length=1, description="access token every request must carry when set (`?token=` once, then a cookie; or "
-        "`Authorization: token …`); a `host` other than loopback without one gets a random one"
+        None, min_length=1, description="access token every request must carry when set (`?token=` once, then "
+        "a cookie; or `Authorization: token …`); a `host` other than loopback without one gets a random one"
     )
     port: int = Field(8000, ge=0, le=65535, description="port `rnnlab serve` binds")
     cookie_name: str = Field("rnnlab_learner", description="name of the signed learner-id cookie")
