@@ -43,7 +43,7 @@ def main() -> int:
     quick = [m.ID for m in registry.MODULES if m.KIND == "quick"]
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(Settings(db_url=sqlite_url(Path(tmp) / "progress.db"), secret="bench"))
-        with TestClient(app) as client:
+        with TestClient(app, base_url="http://127.0.0.1") as client:
             rows = []
             for exp in quick:
                 t0 = time.perf_counter()

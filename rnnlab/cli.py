@@ -24,35 +24,62 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (127.0.0.1: this machine only).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. 127.0.0.1 (or localhost, ::1): this machine only. Any other, e.g. "
+                   "0.0.0.0 for every network interface, lets other machines reach it, so it then needs a token.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on (0: any free one).")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Also answer to requests for NAME (repeatable), e.g. the machine's name on your network. "
+                   "Besides localhost, 127.0.0.1 and [::1], rnnlab refuses any other Host (DNS rebinding).")
+@click.option("--token", envvar="RNNLAB_TOKEN", default=None, metavar="TOKEN",
+              help="Require this token of every visitor (read once from the link's ?token=, then kept in a "
+                   "cookie). Listening beyond this machine without --token makes a random one and prints "
+                   "it in the link.  [env: RNNLAB_TOKEN]")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser tab.")
 @click.option("--db", default=None, metavar="PATH|URL",
               help="Where progress is kept: a SQLite file, or a database URL such as "
                    "postgresql+psycopg://user:password@host/rnnlab for a class on several replicas.  "
                    "[default: progress.db in your user data folder]")
-def serve(host: str, port: int, no_browser: bool, db: str | None) -> None:
+def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None, no_browser: bool,
+          db: str | None) -> None:
     """Start the lesson and open it in your browser."""
     from rnnlab.experiments.worker import one_blas_thread
 
     one_blas_thread()  # before numpy loads: small RNNs are slower with a multithreaded BLAS
     import uvicorn
+    from pydantic import ValidationError
     from sqlalchemy.exc import SQLAlchemyError
 
     from rnnlab.web.app import create_app
-    from rnnlab.web.settings import Settings, as_db_url, default_db_path, shown_db
+    from rnnlab.web.errors import readable
+    from rnnlab.web.settings import Settings, as_db_url, default_db_path, is_loopback, is_wildcard, shown_db
 
-    sock = listen(host, port)
-    check_lesson(sock)
     db_url = as_db_url(db or default_db_path())
     try:
         db = shown_db(db_url)  # a URL's password is never printed
-        app = create_app(Settings(db_url=db_url, host=host, port=port, warm_up=True))
+    except SQLAlchemyError as exc:
+        raise click.UsageError(f"--db: {exc}") from None
+    try:
+        settings = Settings(db_url=db_url, host=host, port=port, allow_hosts=allow_hosts, token=token,
+                            warm_up=True)
+    except ValidationError as exc:
+        raise click.UsageError(readable(exc.errors())) from None
+    sock = listen(host, port)
+    check_lesson(sock)
+    try:
+        app = create_app(settings)
     except (OSError, SQLAlchemyError) as exc:
         sock.close()
         raise click.ClickException(f"cannot open the progress database {db}: {exc}") from None
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3))
     url = f"http://{host_in_url(host)}:{sock.getsockname()[1]}/"
+    if settings.token_required:
+        url += f"?token={settings.token}"
+    if not is_loopback(host):
+        elsewhere = " (from another machine, use this machine's address in it)" if is_wildcard(host) else ""
+        click.echo(f"rnnlab: warning: listening on {host} lets other machines on your network reach this server; "
+                   f"only those with the link below{elsewhere} get in: its token is the only authentication, "
+                   "and the connection is not encrypted.", err=True)
     click.echo(f"rnnlab: the lesson is at {url}  (progress kept in {db}; Ctrl+C stops)")
     if not no_browser:
         threading.Thread(target=open_when_up, args=(server, url), daemon=True).start()

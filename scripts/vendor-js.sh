@@ -35,6 +35,14 @@ for spec in "vega@$VEGA" "vega-lite@$VEGA_LITE" "vega-embed@$VEGA_EMBED" "katex@
   tar xzf "$name"-*.tgz -C "$name" --strip-components=1
 done
 
+# The page's CSP forbids eval, so Vega must run its expressions in vega-interpreter
+# (charts.js passes `ast: true`). vega-embed 7 bundles it into vega-embed.min.js and
+# uses it when asked; should a later vega-embed stop bundling it, vendor it here.
+if ! grep -q '"vega-interpreter"' vega-embed/package.json; then
+  echo "vega-embed $VEGA_EMBED does not bundle vega-interpreter: the charts would need eval (see charts.js)" >&2
+  exit 1
+fi
+
 rm -rf "$dest"
 mkdir -p "$dest/katex/fonts" "$dest/licenses"
 cp vega/build/vega.min.js "$dest/vega.min.js"

@@ -1,10 +1,16 @@
-"""The ``rnnlab`` command, driven through click's runner (and a real socket for the taken port)."""
+"""The ``rnnlab`` command, driven through click's runner, and as a real process where it must serve."""
 
 import json
+import os
+import select
 import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -134,3 +140,71 @@ def test_serve_with_an_unreachable_database_url_says_so_without_its_password(run
     assert result.exit_code == 1
     assert "cannot open the progress database postgresql+psycopg://learner:***@127.0.0.1:1/rnnlab" in result.output
     assert "s3cret-word" not in result.output
+
+
+@pytest.mark.timeout(60)
+def test_serve_on_every_interface_warns_and_prints_a_token_link_that_is_required(tmp_path):
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    env.pop("RNNLAB_TOKEN", None)
+    command = [sys.executable, "-m", "rnnlab.cli", "serve", "--host", "0.0.0.0", "--port", "0", "--no-browser",
+               "--db", str(tmp_path / "p.db")]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0, env=env)
+    try:
+        printed = read_until(server, "the lesson is at")
+        url = urlsplit(printed[-1][printed[-1].index("http://"):].split()[0])
+        token = parse_qs(url.query)["token"][0]
+        local = f"http://127.0.0.1:{url.port}"
+        with httpx.Client(base_url=local, timeout=10) as client:
+            bare = client.get("/api/progress")
+            linked = client.get(f"/?token={token}")
+            with_header = client.get("/api/progress", headers={"Authorization": f"token {token}"})
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()
+    warning = " ".join(printed[:-1])
+    assert "warning: listening on 0.0.0.0" in warning and "other machines" in warning
+    assert url.path == "/" and len(token) >= 24
+    assert bare.status_code == 401 and "?token=" in bare.json()["detail"]
+    assert linked.status_code == 303 and f"rnnlab_token={token}" in linked.headers["set-cookie"]
+    assert with_header.status_code == 200
+
+
+@pytest.mark.timeout(60)
+def test_serve_with_a_given_token_on_loopback_requires_it_and_does_not_warn(tmp_path):
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "RNNLAB_TOKEN": "from-the-env"}
+    command = [sys.executable, "-m", "rnnlab.cli", "serve", "--port", "0", "--no-browser",
+               "--db", str(tmp_path / "p.db")]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0, env=env)
+    try:
+        printed = read_until(server, "the lesson is at")
+        url = urlsplit(printed[-1][printed[-1].index("http://"):].split()[0])
+        with httpx.Client(base_url=f"http://{url.netloc}", timeout=10) as client:
+            statuses = [client.get("/api/progress").status_code,
+                        client.get("/api/progress", headers={"Authorization": "token from-the-env"}).status_code]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()
+    assert parse_qs(url.query) == {"token": ["from-the-env"]} and url.hostname == "127.0.0.1"
+    assert not any("warning" in line for line in printed)
+    assert statuses == [401, 200]
+
+
+def test_serve_refuses_an_allow_host_that_is_not_a_name(runner, tmp_path):
+    result = runner.invoke(main, ["serve", "--no-browser", "--allow-host", "http://x.example", "--db",
+                                  str(tmp_path / "p.db")])
+    assert result.exit_code == 2 and "not a host name" in result.output
+
+
+def read_until(process, text: str, timeout_s: float = 30.0) -> list[str]:
+    """Lines the process prints (unbuffered, so select sees each), up to the first containing ``text``."""
+    lines, deadline = [], time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], 0.2)
+        if ready:
+            lines.append(process.stdout.readline().decode())
+            if text in lines[-1]:
+                return lines
+        assert process.poll() is None, f"the server exited: {lines}"
+    raise AssertionError(f"'{text}' was not printed in time: {lines}")

@@ -16,6 +16,7 @@ from rnnlab.store import ProgressStore
 from rnnlab.web import api, errors, pages
 from rnnlab.web.learner import LearnerMiddleware
 from rnnlab.web.limits import JsonTooLarge
+from rnnlab.web.security import SecurityMiddleware
 from rnnlab.web.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age_s=settings.cookie_max_age_s,
     )
     app.add_middleware(JsonTooLarge)
+    app.add_middleware(SecurityMiddleware, settings=settings)  # last added runs first: before anything else
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in [*api.routers, pages.router]:

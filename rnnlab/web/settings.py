@@ -4,17 +4,20 @@
 Per-route body limits use FastAPI's own ``max_body_size=`` on the route: the
 default for every route is ``body_limit`` below; a route that takes more (the
 lab's text upload, in ``rnnlab/web/api/lab.py``) declares its own.
+``host``, ``allow_hosts`` and ``token`` are what ``rnnlab/web/security.py`` checks.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import secrets
 from pathlib import Path
 from types import ModuleType
-from typing import Mapping
+from typing import Any, Mapping
 
 import platformdirs
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 def default_db_path() -> Path:
@@ -39,6 +42,22 @@ def shown_db(url: str) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
+def is_wildcard(host: str) -> bool:
+    """Whether binding ``host`` listens on every interface (``0.0.0.0``, ``::``, or empty)."""
+    return host.strip("[]") in ("", "0.0.0.0", "::")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine only: ``localhost`` or a loopback address (127.0.0.0/8, ::1)."""
+    name = host.strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
 
@@ -50,7 +69,18 @@ class Settings(BaseModel):
     secret: str | None = Field(
         None, description="signs the learner cookie; None: made once and kept in the database, so cookies survive restarts"
     )
-    host: str = Field("127.0.0.1", description="address `rnnlab serve` binds (the learner's own machine only)")
+    host: str = Field(
+        "127.0.0.1", description="address `rnnlab serve` binds: loopback (the default) is this machine only; "
+        "any other address needs a token, and is one of the names the Host header may give"
+    )
+    allow_hosts: tuple[str, ...] = Field(
+        (), description="names the server answers to besides localhost, loopback addresses and `host` "
+        "(`--allow-host`); a request whose Host header names anything else gets a 400 (DNS rebinding)"
+    )
+    token: str | None = Field(
+        None, min_length=1, description="access token every request must carry when set (`?token=` once, then "
+        "a cookie; or `Authorization: token …`); a `host` other than loopback without one gets a random one"
+    )
     port: int = Field(8000, ge=0, le=65535, description="port `rnnlab serve` binds")
     cookie_name: str = Field("rnnlab_learner", description="name of the signed learner-id cookie")
     cookie_max_age_s: int = Field(365 * 24 * 3600, gt=0, description="how long the learner cookie lasts (a year)")
@@ -70,3 +100,32 @@ class Settings(BaseModel):
     experiments: Mapping[str, ModuleType] | None = Field(
         None, description="experiment modules by id; None: the registry (tests pass their own)"
     )
+
+    @field_validator("allow_hosts")
+    @classmethod
+    def _plain_names(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = tuple(name.strip().strip("[]").lower() for name in names)
+        for name in cleaned:
+            if not name or any(c in name for c in "/ @?#") or (":" in name and not _is_ipv6(name)):
+                raise ValueError(f"'{name}' is not a host name: give a name or an address, without scheme or port")
+        return cleaned
+
+    @model_validator(mode="before")
+    @classmethod
+    def _token_beyond_loopback(cls, data: Any) -> Any:
+        """Listening beyond this machine without a token would let anyone on the network in: make one."""
+        if isinstance(data, dict) and not is_loopback(str(data.get("host", "127.0.0.1"))) and not data.get("token"):
+            data = {**data, "token": secrets.token_urlsafe(24)}
+        return data
+
+    @property
+    def token_required(self) -> bool:
+        """Whether every request must carry the token: any bind but loopback, or a token given."""
+        return self.token is not None or not is_loopback(self.host)
+
+
+def _is_ipv6(name: str) -> bool:
+    try:
+        return ipaddress.ip_address(name).version == 6
+    except ValueError:
+        return False

@@ -20,7 +20,7 @@ from rnnlab.web.app import create_app
 from rnnlab.web.settings import Settings, sqlite_url
 
 ROOT = Path(__file__).resolve().parents[2]
-AXE = ROOT / "rnnlab" / "web" / "static" / "vendor" / "axe.min.js"
+AXE = "/static/vendor/axe.min.js"  # loaded from the app itself: the page's CSP refuses inline script
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -94,13 +94,53 @@ def wait_for_redraw(page):
     return wait
 
 
-@pytest.fixture
-def console_errors(page):
-    """Every console error and uncaught exception the page produces."""
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
+class ConsoleErrors(list):
+    """Console errors, uncaught exceptions and Content-Security-Policy violations of a test's page.
+
+    Any of them fails the test unless it contains a text the test ``allow``-ed (a test that
+    provokes a 4xx, say, allows the browser's "status of 4xx" line).
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.allowed: list[str] = []
+
+    def allow(self, text: str) -> None:
+        self.allowed.append(text)
+
+    def unexpected(self) -> list[str]:
+        return [error for error in self if not any(text in error for text in self.allowed)]
+
+
+# Runs in every document and frame before its own scripts (Playwright injects it; the page's CSP does not apply).
+REPORT_CSP_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (e) => console.error(
+  `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} in ` +
+  `${e.sourceFile || e.documentURI}:${e.lineNumber}:${e.columnNumber}`));"""
+
+
+@pytest.fixture(autouse=True)
+def console_errors(request):
+    """For every test with a ``page``: what the page logs as an error, throws, or has blocked by its CSP.
+    ``pytest_runtest_call`` below fails the test on any it did not allow."""
+    errors = ConsoleErrors()
+    if "page" in request.fixturenames:
+        page = request.getfixturevalue("page")
+        page.add_init_script(REPORT_CSP_VIOLATIONS)
+        page.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
     return errors
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield
+    errors, page = item.funcargs.get("console_errors"), item.funcargs.get("page")
+    if page is not None and errors is not None:
+        if not page.is_closed():  # let queued violation reports and console messages arrive
+            page.evaluate("() => new Promise((done) => setTimeout(done, 50))")
+        if errors.unexpected():
+            pytest.fail("the page logged errors: " + "\n".join(errors.unexpected()), pytrace=False)
+    return result
 
 
 @pytest.fixture
@@ -108,7 +148,7 @@ def axe_violations(page):
     """A function giving axe-core's serious and critical violations on the page as it is now
     (``skip_charts``: leave the charts' SVG out, for speed when another run covers them)."""
     def run(skip_charts: bool = False) -> list[str]:
-        page.add_script_tag(path=str(AXE))
+        page.add_script_tag(url=AXE)
         context = {"exclude": [[".experiment-chart"]]} if skip_charts else {"include": [["html"]]}
         result = page.evaluate("async (context) => await axe.run(context, {resultTypes: ['violations']})", context)
         return [

@@ -41,7 +41,8 @@ def test_arrow_keys_move_between_steps_but_not_out_of_a_form_control(page, lesso
     expect(page).to_have_url(re.compile("/summary$"))
 
 
-def test_unknown_step_gets_a_friendly_not_found_page(page):
+def test_unknown_step_gets_a_friendly_not_found_page(page, console_errors):
+    console_errors.allow("status of 404")
     response = page.goto("/steps/99")
     assert response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("There is no such page")

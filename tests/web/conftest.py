@@ -37,7 +37,7 @@ def app(settings):
 
 @pytest.fixture
 def client(app):
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1") as client:
         yield client
 
 
@@ -45,7 +45,7 @@ def client(app):
 def lab(tmp_path):
     """A client of the app with the real registry (the lab's experiments), on a temp SQLite file."""
     app = create_app(Settings(db_url=sqlite_url(tmp_path / "p.db"), job_grace_s=1.0, progress_interval_s=0.05))
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1") as client:
         yield client
 
 

@@ -28,7 +28,7 @@ def test_a_learner_keeps_their_option_order_across_reloads_and_another_learner_g
 
     mine = {n: option_orders(client, n) for n in (1, 2, 3, 4, 5)}
     assert mine == {n: option_orders(client, n) for n in (1, 2, 3, 4, 5)}
-    with TestClient(app) as other:
+    with TestClient(app, base_url="http://127.0.0.1") as other:
         theirs = {n: option_orders(other, n) for n in (1, 2, 3, 4, 5)}
     differ = [c for n in mine for c in mine[n] if len(mine[n][c]) > 1 and mine[n][c] != theirs[n][c]]
     assert len(differ) >= 3, differ

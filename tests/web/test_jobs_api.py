@@ -64,7 +64,7 @@ def test_job_over_its_time_limit_is_stopped_with_a_message(settings, tmp_path):
     from rnnlab.web.app import create_app
 
     app = create_app(settings.model_copy(update={"job_time_limits": {"fake-counter": 0.5}}))
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1") as client:
         stream = events(client, start(client, "fake-counter", steps=1000, delay_s=0.05))
     assert stream[-1] == ("error", {"message": "stopped after 0.5 s, the time limit for this experiment"})
 
@@ -113,7 +113,7 @@ def test_unknown_api_path_is_json_404(client, method):
 def test_shutting_the_app_down_stops_running_workers(app):
     from fastapi.testclient import TestClient
 
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1") as client:
         job_id = start(client, "fake-stubborn", seconds=60)
         process = app.state.jobs.get(job_id).process
         assert process.is_alive()
@@ -141,7 +141,7 @@ def test_finished_job_is_forgotten_after_the_keep_time(settings):
 
     from rnnlab.web.app import create_app
 
-    with TestClient(create_app(settings.model_copy(update={"job_keep_s": 1.5}))) as client:
+    with TestClient(create_app(settings.model_copy(update={"job_keep_s": 1.5})), base_url="http://127.0.0.1") as client:
         job_id = start(client, "fake-counter", steps=1, delay_s=0.0)
         assert events(client, job_id)[-1][0] == "result"
         finished = time.monotonic()

@@ -39,18 +39,20 @@ def test_garbage_cookies_get_a_fresh_id(client):
 
 
 def test_cookie_survives_a_restart_on_the_same_database(settings):
-    with TestClient(create_app(settings)) as first:
+    with TestClient(create_app(settings), base_url="http://127.0.0.1") as first:
         first.get("/api/progress")
         cookie = first.cookies["rnnlab_learner"]
-    with TestClient(create_app(settings)) as second:
+    with TestClient(create_app(settings), base_url="http://127.0.0.1") as second:
         second.cookies.set("rnnlab_learner", cookie)
         assert cookie_header(second.get("/api/progress")) == ""
 
 
 def test_cookie_signed_with_another_secret_is_not_accepted(settings):
-    with TestClient(create_app(settings.model_copy(update={"secret": "one"}))) as first:
+    with TestClient(create_app(settings.model_copy(update={"secret": "one"})),
+                    base_url="http://127.0.0.1") as first:
         first.get("/api/progress")
         cookie = first.cookies["rnnlab_learner"]
-    with TestClient(create_app(settings.model_copy(update={"secret": "two"}))) as second:
+    with TestClient(create_app(settings.model_copy(update={"secret": "two"})),
+                    base_url="http://127.0.0.1") as second:
         second.cookies.set("rnnlab_learner", cookie)
         assert cookie_header(second.get("/api/progress")).startswith("rnnlab_learner=")

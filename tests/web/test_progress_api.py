@@ -50,7 +50,7 @@ def test_learners_with_different_cookies_are_kept_apart(app, client):
     from fastapi.testclient import TestClient
 
     client.post("/api/progress/visit", json={"step": 5})
-    other = TestClient(app)
+    other = TestClient(app, base_url="http://127.0.0.1")
     assert other.get("/api/progress").json()["visited"] == []
 
 

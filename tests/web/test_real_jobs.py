@@ -11,7 +11,8 @@ from rnnlab.web.settings import Settings, sqlite_url
 
 @pytest.fixture
 def real_client(db_path):
-    with TestClient(create_app(Settings(db_url=sqlite_url(db_path), progress_interval_s=0.1))) as client:
+    app = create_app(Settings(db_url=sqlite_url(db_path), progress_interval_s=0.1))
+    with TestClient(app, base_url="http://127.0.0.1") as client:
         yield client
 
 

@@ -10,7 +10,7 @@ from rnnlab.web.settings import Settings, sqlite_url
 
 @pytest.fixture
 def real_client(db_path):
-    with TestClient(create_app(Settings(db_url=sqlite_url(db_path)))) as client:
+    with TestClient(create_app(Settings(db_url=sqlite_url(db_path))), base_url="http://127.0.0.1") as client:
         yield client
 
 

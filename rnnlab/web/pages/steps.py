@@ -1,5 +1,11 @@
-"""``/steps/{n}``: one step of the lesson. Visiting it is recorded; an unknown
-step gets the friendly not-found page."""
+"""``/steps/{n}``: one step of the lesson; an unknown step gets the friendly not-found page.
+
+A GET writes nothing (a page another site frames or links to must not move the
+learner's place): the page's script records the visit with a same-origin
+``POST /api/progress/visit``, and meanwhile the page shows the step as visited.
+"""
+
+from dataclasses import replace
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -21,8 +27,8 @@ def step_page(number: str, request: Request, lesson: Lesson = Depends(get_lesson
         context = {"lesson": lesson, "progress": store.progress(learner), "status_code": 404, "detail": message}
         return templates.TemplateResponse(request, "error.html", context, status_code=404)
     step = lesson.step(int(number))
-    store.visit(learner, step.number)
-    progress = store.progress(learner)
+    stored = store.progress(learner)
+    progress = replace(stored, visited=stored.visited | {step.number}, last_step=step.number)  # as it will be
     at = numbers.index(step.number)
     context = {
         "lesson": lesson, "step": step, "progress": progress,

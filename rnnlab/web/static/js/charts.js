@@ -1,6 +1,7 @@
 // Draw a Vega-Lite spec with the vendored vega-embed, themed from the page's
 // CSS custom properties so charts follow the light or dark scheme (and are
 // redrawn when the system switches). Single views fill the container's width.
+// Expressions run in Vega's interpreter (no eval), as the CSP requires.
 
 const drawn = new Map(); // element -> {spec, view}
 const darkQuery = window.matchMedia("(prefers-color-scheme: dark)");
@@ -29,6 +30,48 @@ function themeConfig() {
     line: { strokeWidth: 2.25 },
     mark: { color: p.series[0] },
   };
+}
+
+// Vega reads delimited text (the heatmaps' inline CSV, rnnlab/experiments/_charts.py)
+// with d3-dsv, which builds each row's object with new Function: the CSP forbids
+// that, so these readers, registered once, split the text here instead (RFC 4180:
+// quoted fields, doubled quotes, CRLF). Vega then applies the format's `parse`.
+function splitRows(text, delimiter) {
+  const rows = [];
+  let row = [], field = "", quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c !== '"') field += c;
+      else if (text[i + 1] === '"') { field += '"'; i++; }
+      else quoted = false;
+    } else if (c === '"' && field === "") quoted = true;
+    else if (c === delimiter) { row.push(field); field = ""; }
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      row.push(field); rows.push(row); row = []; field = "";
+    } else field += c;
+  }
+  if (field !== "" || row.length) { row.push(field); rows.push(row); }
+  return rows;
+}
+
+function delimited(fixed) {
+  const read = (data, format = {}) => {
+    const delimiter = fixed || format.delimiter;
+    const [header, ...rows] = format.header ? [format.header, ...splitRows(String(data), delimiter)]
+      : splitRows(String(data), delimiter);
+    return rows.map((row) => Object.fromEntries((header || []).map((name, j) => [name, row[j] ?? ""])));
+  };
+  read.responseType = "text";
+  return read;
+}
+
+let formatsRegistered = false;
+function registerFormats() {
+  if (formatsRegistered) return;
+  window.vega.formats("csv", delimited(",")).formats("tsv", delimited("\t")).formats("dsv", delimited(null));
+  formatsRegistered = true;
 }
 
 const COMPOSED = ["hconcat", "vconcat", "concat", "facet", "repeat"];
@@ -78,7 +121,11 @@ function fitNarrow(spec, width) {
 }
 
 export async function drawChart(element, spec) {
-  const options = { actions: false, renderer: "svg", config: themeConfig(), tooltip: true };
+  // ast: Vega evaluates expressions (labelExpr, filters, signals) with the
+  // vega-interpreter bundled in vega-embed 7 instead of compiling them with
+  // new Function, so the page's CSP needs no 'unsafe-eval'.
+  const options = { actions: false, renderer: "svg", config: themeConfig(), tooltip: true, ast: true };
+  registerFormats();
   const previous = drawn.get(element);
   let host = element.querySelector(":scope > .chart-host");
   if (!host) {

@@ -1,6 +1,7 @@
-// The step page: math, tables, checks, experiments, ←/→ navigation, and
-// marking the step completed once every check on it has been answered (or,
-// for a step without checks, once the learner reaches its end).
+// The step page: math, tables, checks, experiments, ←/→ navigation, recording
+// the visit (the page's GET writes nothing), and marking the step completed
+// once every check on it has been answered (or, for a step without checks,
+// once the learner reaches its end).
 
 import { postJSON } from "./api.js";
 import { initChecks } from "./checks.js";
@@ -16,6 +17,8 @@ const checks = JSON.parse(document.getElementById("checks-data").textContent);
 const answered = new Set(Object.keys(checks).filter((id) => checks[id].previous));
 
 const complete = () => postJSON("/api/progress/complete", { step }).catch(() => {});
+
+postJSON("/api/progress/visit", { step }).catch(() => {}); // "where you left off"
 
 wrapTables(body);
 renderMath(body);
