@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from rnnlab.experiments import runner
 from rnnlab.experiments.jobs import Job, JobManager
 from rnnlab.lesson import Lesson, load_lesson
+from rnnlab.runtime.cache import ResultCache
 from rnnlab.store import ProgressStore
 from rnnlab.web.settings import Settings
 
@@ -54,6 +55,11 @@ def params_or_422(module: ModuleType, raw: dict | None) -> BaseModel:
         return runner.parse_params(module, raw)
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_url=False)) from None
+
+
+def get_results(request: Request) -> ResultCache:
+    """The process's cache of quick experiments' results."""
+    return request.app.state.results
 
 
 def get_jobs(request: Request) -> JobManager:
