@@ -196,8 +196,9 @@ class Phase:
         self.errors: dict[str, int] = defaultdict(int)
         self.error_samples: list[str] = []
         self.asked: list[tuple[str, str]] = []
+        self.slowest: list[tuple[float, str, str]] = []  # (seconds, kind, what was asked), the 3 slowest
 
-    async def timed(self, kind: str, request) -> None:
+    async def timed(self, kind: str, request, what: str = "") -> None:
         t0 = time.perf_counter()
         try:
             response = await request
@@ -205,6 +206,7 @@ class Phase:
         except httpx.HTTPError as exc:
             ok, why = False, f"{type(exc).__name__} {exc}"
         self.times[kind].append(time.perf_counter() - t0)
+        self.slowest = sorted([*self.slowest, (self.times[kind][-1], kind, what)], reverse=True)[:3]
         if not ok:
             self.errors[kind] += 1
             if len(self.error_samples) < 5:
@@ -225,7 +227,7 @@ async def learner(base: str, plan: list[dict], phase: Phase, args, rng: random.R
         await asyncio.sleep(rng.uniform(0, args.think))  # learners arrive spread over a think time
         while time.monotonic() < stop_at:
             step = plan[at]
-            await phase.timed("step page", client.get(f"/steps/{step['number']}"))
+            await phase.timed("step page", client.get(f"/steps/{step['number']}"), f"/steps/{step['number']}")
             await phase.timed("visit", client.post("/api/progress/visit", json={"step": step["number"]}, headers=origin))
             for exp, knobs in step["experiments"]:
                 params = state.setdefault(exp, {})
@@ -235,7 +237,8 @@ async def learner(base: str, plan: list[dict], phase: Phase, args, rng: random.R
                     name = rng.choice(list(knobs))
                     params[name] = rng.choice(knobs[name])
                     phase.asked.append((exp, repr(sorted(params.items()))))
-                    await phase.timed("experiment", client.post(f"/api/experiments/{exp}", json=params, headers=origin))
+                    await phase.timed("experiment", client.post(f"/api/experiments/{exp}", json=params, headers=origin),
+                                      f"{exp} {params}")
             if step["checks"]:
                 if not await think():
                     return
@@ -297,6 +300,9 @@ def report(args, phases: list[tuple[str, Phase, float]], load: tuple[float, floa
     for name, phase, _ in phases:
         for sample in phase.error_samples:
             print(f"  error ({name}): {sample}")
+    for name, phase, _ in phases:
+        for seconds, kind, what in phase.slowest:
+            print(f"  slowest ({name}): {1000 * seconds:.0f} ms {kind} {what}")
     for line, count in SERVER_ERRORS.most_common(5):
         print(f"  server log: {count} × {line}")
 
