@@ -79,3 +79,20 @@ def test_diverging_quick_experiment_is_422_every_time(client, monkeypatch):
         assert response.status_code == 422
         assert response.json() == {"detail": "the values blew up"}
     assert len(tally.RUNS) == 2
+
+
+def test_warm_up_caches_quick_experiments_at_their_defaults(settings):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from rnnlab.web.app import create_app
+
+    app = create_app(settings.model_copy(update={"warm_up": True}))
+    with TestClient(app) as client:
+        deadline = time.monotonic() + 30
+        while not tally.RUNS and time.monotonic() < deadline:  # the warm-up thread runs it once
+            time.sleep(0.05)
+        assert tally.RUNS == [{"rho": 0.5, "length": 5, "poison": False}]
+        assert client.post("/api/experiments/fake-tally", json={}).status_code == 200
+    assert len(tally.RUNS) == 1
