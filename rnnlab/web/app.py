@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from rnnlab import __version__
-from rnnlab.experiments import runner
 from rnnlab.experiments.jobs import JobManager
+from rnnlab.runtime.cache import ResultCache, warm
 from rnnlab.store import ProgressStore
 from rnnlab.web import api, errors, pages
 from rnnlab.web.learner import LearnerMiddleware
@@ -30,12 +30,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         experiments = settings.experiments
     store = ProgressStore(settings.db_url)
     jobs = JobManager(settings.max_jobs, settings.job_grace_s, settings.job_keep_s, settings.progress_interval_s)
+    results = ResultCache(settings.result_cache_entries, settings.result_cache_bytes)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if settings.warm_up:
             modules = sorted(experiments.values(), key=lambda m: m.STEP)
-            threading.Thread(target=runner.warm_up, args=(modules,), name="warm-up", daemon=True).start()
+            threading.Thread(target=warm, args=(results, modules), name="warm-up", daemon=True).start()
         yield
         await jobs.shutdown()
         store.close()
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings, app.state.store, app.state.jobs, app.state.experiments = settings, store, jobs, experiments
+    app.state.results = results
     app.add_middleware(
         LearnerMiddleware,
         secret=settings.secret or store.cookie_secret(),

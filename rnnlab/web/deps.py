@@ -1,6 +1,11 @@
 """FastAPI dependencies: what a handler may ask for. Tests point them at a temp database
 by building the app with their own ``Settings`` (or override them with
-``app.dependency_overrides``)."""
+``app.dependency_overrides``).
+
+The dependencies are ``async def``: each only reads what the app already holds,
+and FastAPI sends every plain ``def`` dependency to the thread pool — a round
+trip per dependency per request, which under a class's load cost more than
+the lookup itself (``bench/step_page.py``)."""
 
 from __future__ import annotations
 
@@ -14,24 +19,25 @@ from pydantic import BaseModel, ValidationError
 from rnnlab.experiments import runner
 from rnnlab.experiments.jobs import Job, JobManager
 from rnnlab.lesson import Lesson, load_lesson
+from rnnlab.runtime.cache import ResultCache
 from rnnlab.store import ProgressStore
 from rnnlab.web.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_store(request: Request) -> ProgressStore:
+async def get_store(request: Request) -> ProgressStore:
     return request.app.state.store
 
 
-def get_learner_id(request: Request) -> str:
+async def get_learner_id(request: Request) -> str:
     """The anonymous learner's id, from the signed cookie (set by ``LearnerMiddleware``)."""
     return request.state.learner_id
 
 
-def get_experiments(request: Request) -> Mapping[str, ModuleType]:
+async def get_experiments(request: Request) -> Mapping[str, ModuleType]:
     return request.app.state.experiments
 
 
@@ -43,9 +49,9 @@ def find_experiment(experiments: Mapping[str, ModuleType], experiment_id: str) -
     return experiments[experiment_id]
 
 
-def get_experiment(experiment_id: str, request: Request) -> ModuleType:
+async def get_experiment(experiment_id: str, request: Request) -> ModuleType:
     """The experiment module named in the path; 404 if there is none."""
-    return find_experiment(get_experiments(request), experiment_id)
+    return find_experiment(request.app.state.experiments, experiment_id)
 
 
 def params_or_422(module: ModuleType, raw: dict | None) -> BaseModel:
@@ -56,18 +62,23 @@ def params_or_422(module: ModuleType, raw: dict | None) -> BaseModel:
         raise RequestValidationError(exc.errors(include_url=False)) from None
 
 
-def get_jobs(request: Request) -> JobManager:
+async def get_results(request: Request) -> ResultCache:
+    """The process's cache of quick experiments' results."""
+    return request.app.state.results
+
+
+async def get_jobs(request: Request) -> JobManager:
     return request.app.state.jobs
 
 
-def get_job(job_id: str, request: Request) -> Job:
+async def get_job(job_id: str, request: Request) -> Job:
     """The job named in the path; 404 if there is none (finished jobs are kept a few minutes)."""
     try:
-        return get_jobs(request).get(job_id)
+        return request.app.state.jobs.get(job_id)
     except KeyError:
         raise HTTPException(404, f"there is no job '{job_id}' (finished jobs are kept for a few minutes)") from None
 
 
-def get_lesson() -> Lesson:
+async def get_lesson() -> Lesson:
     """The validated lesson (loaded once and cached by ``rnnlab.lesson``)."""
     return load_lesson()

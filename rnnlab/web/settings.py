@@ -94,8 +94,16 @@ class Settings(BaseModel):
     job_keep_s: float = Field(300.0, gt=0, description="seconds a finished job's result is kept for a reconnecting page")
     progress_interval_s: float = Field(0.25, gt=0, description="a job sends at most one progress event per this many seconds")
     warm_up: bool = Field(
-        False, description="train the quick experiments' small models in the background at start-up, so a "
-        "learner's first request doesn't wait for them (`rnnlab serve` turns it on; tests leave it off)"
+        False, description="train the quick experiments' small models and cache their results at their defaults "
+        "in the background at start-up, so a learner's first request doesn't wait for them (`rnnlab serve` turns "
+        "it on; tests leave it off)"
+    )
+    result_cache_entries: int = Field(
+        2048, ge=0, description="quick experiments' results kept per server process, by experiment and params "
+        "(least recently used out first; 0: no cache)"
+    )
+    result_cache_bytes: int = Field(
+        64 * 1024 * 1024, ge=0, description="bytes of JSON those cached results may take in all (64 MiB)"
     )
     experiments: Mapping[str, ModuleType] | None = Field(
         None, description="experiment modules by id; None: the registry (tests pass their own)"

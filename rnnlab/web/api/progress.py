@@ -33,7 +33,7 @@ def progress_json(progress: Progress) -> dict[str, Any]:
     }
 
 
-def known_step(body: StepBody, lesson=Depends(get_lesson)) -> int:
+async def known_step(body: StepBody, lesson=Depends(get_lesson)) -> int:
     """The step number from the body; 404 if the lesson has no such step."""
     numbers = [step.number for step in lesson.steps]
     if body.step not in numbers:
