@@ -167,6 +167,7 @@ def test_step4_at_length_100_the_lstm_learns_and_the_tanh_rnn_stays_at_the_basel
     assert r.rnn_eval > 1 / 12 and r.rnn_eval > 0.8 * r.baseline
 
 
+@pytest.mark.slow
 def test_step4_at_length_10_the_tanh_rnn_learns_the_task_too():
     """Step 4: "shorten the sequence to 10 and train again: ... the vanilla RNN can learn the
     task too" (below 1/12, which the second value alone would give)."""
