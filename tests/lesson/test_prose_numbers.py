@@ -229,6 +229,7 @@ def test_step5_forget_surgery_from_step_8_collapses_the_cell_and_accuracy_to_a_t
     r = lstm_preset[0]
     assert (r.surgery, r.clamp_value, r.clamp_from) == ("forget", 0.0, 8)
     assert np.abs(np.array(r.surgery_cell)[:, 8:]).max() < 1
+    assert r.answer == r.target and r.surgery_answer != r.target  # "the answer goes wrong"
     assert 0.28 <= r.surgery_accuracy <= 0.40
 
 

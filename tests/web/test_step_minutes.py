@@ -88,3 +88,11 @@ def test_the_home_page_lists_each_steps_computed_minutes(client, lesson):
     page = client.get("/").text
     for step in lesson.steps:
         assert f"{step.minutes_label} min" in page
+
+
+def test_every_training_experiment_the_lesson_embeds_has_a_time_to_answer():
+    from rnnlab.experiments.registry import EXPERIMENTS
+    from rnnlab.lesson import EXPERIMENT_STEPS
+
+    jobs = {ident for ident in EXPERIMENT_STEPS if EXPERIMENTS[ident].KIND == "job"}
+    assert jobs == set(JOB_SECONDS)
