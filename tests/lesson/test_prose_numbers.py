@@ -357,3 +357,11 @@ def test_step8_bag_of_words_80_and_gru_78_on_600_held_out_reviews_from_2400():
 def test_step8_generator_is_step2s_model_at_205_nats_per_character():
     """Step 8: the generator "is step 2's small character model, 2.05 nats per character" (± 0.005)."""
     assert hidden_state.run(hidden_state.Params()).train_loss == pytest.approx(2.05, abs=0.005)
+
+
+def test_step5_and_6_gate_models_have_8_units_and_chance_is_one_in_four():
+    """Steps 5 and 6: "This LSTM (8 units)", "a GRU of 8 units"; "chance is 25 %" (4 symbols)."""
+    assert lstm_gates.run(lstm_gates.Params()).hidden_size == 8
+    assert gru_gates.run(gru_gates.Params()).hidden_size == 8
+    assert len(marked.SYMBOLS) == 4
+    assert "(8 units)" in _prose(5) and "GRU of 8 units" in _prose(6)
