@@ -11,8 +11,9 @@ to see:
 
 The lesson counts a job on a step's core path at its time to answer
 (`rnnlab/lesson/references.py`, JOB_SECONDS); compare that table with the
-slowest seed printed here. Timings on a shared machine are noisy: the load
-average is printed with them.
+slowest seed printed here. Wall-clock timings on a shared machine are noisy:
+the load average is printed with them, and so is the CPU time the job used
+(one thread), which is what the wall clock would read on a quiet machine.
 
     OPENBLAS_NUM_THREADS=1 python bench/time_to_answer.py [--only seq2seq] [--seeds 0 1 2]
 """
@@ -41,18 +42,19 @@ def _answered(exp_id: str, partial) -> bool:
 MODULES = {"long-range-memory": long_range_memory, "cell-race": cell_race, "seq2seq": seq2seq}
 
 
-def measure(exp_id: str, seed: int) -> tuple[float | None, float]:
+def measure(exp_id: str, seed: int) -> tuple[tuple[float, float] | None, tuple[float, float]]:
+    """((wall, cpu) seconds to the answer or None, (wall, cpu) seconds to the end of the run)."""
     module = MODULES[exp_id]
-    answer: list[float] = []
-    t0 = time.perf_counter()
+    answer: list[tuple[float, float]] = []
+    t0, c0 = time.perf_counter(), time.process_time()
 
     def progress(partial, fraction):
         if not answer and _answered(exp_id, partial):
-            answer.append(time.perf_counter() - t0)
+            answer.append((time.perf_counter() - t0, time.process_time() - c0))
 
     with threadpool_limits(1):
         final = module.run(module.Params(seed=seed), progress)
-    total = time.perf_counter() - t0
+    total = (time.perf_counter() - t0, time.process_time() - c0)
     if not answer and _answered(exp_id, final):
         answer.append(total)
     return (answer[0] if answer else None), total
@@ -64,12 +66,14 @@ def main() -> int:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     args = ap.parse_args()
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
-    print(f"{'experiment':<18} {'seed':>4} {'answer (s)':>11} {'run ends (s)':>13} {'lesson counts (s)':>18}")
+    print(f"{'experiment':<18} {'seed':>4} {'answer wall / cpu (s)':>22} {'run ends wall / cpu (s)':>24} "
+          f"{'lesson counts (s)':>18}")
     for exp_id in args.only or MODULES:
         for seed in args.seeds:
             answer, total = measure(exp_id, seed)
-            shown = f"{answer:.1f}" if answer is not None else "never"
-            print(f"{exp_id:<18} {seed:>4} {shown:>11} {total:>13.1f} {JOB_SECONDS[exp_id]:>18.0f}", flush=True)
+            shown = f"{answer[0]:.1f} / {answer[1]:.1f}" if answer is not None else "never"
+            ends = f"{total[0]:.1f} / {total[1]:.1f}"
+            print(f"{exp_id:<18} {seed:>4} {shown:>22} {ends:>24} {JOB_SECONDS[exp_id]:>18.0f}", flush=True)
     print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 
