@@ -27,7 +27,7 @@ EXPERIMENT_STEPS: dict[str, int] = {
 # three seeds). A job on a step's core path adds this to the step's minutes
 # (timing.py), and tests/web/test_step_minutes.py holds a core-path job to 15 s.
 # seq2seq (step 7, core path): 15 s is its budget. Measured at its defaults,
-# seeds 0-2, it needs 4.4-5.6 s of CPU to answer and 6.1-6.4 s to finish (so
+# seeds 0-2, it needs 4.4-5.8 s of CPU to answer and 6.1-6.4 s to finish (so
 # about that on a quiet machine); on the shared machine, at load averages of
 # 9 to 18, the wall clock read 14 to 61 s.
 # long-range-memory and cell-race sit in go-deeper sections and cost the core
