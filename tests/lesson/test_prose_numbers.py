@@ -45,7 +45,7 @@ def test_step2_one_unit_rnn_table_fades_as_printed():
 def test_step2_character_rnn_has_32_hidden_units():
     """Step 2, "See it": "A character-level RNN (32 hidden units)"."""
     result = hidden_state.run(hidden_state.Params())
-    assert len(result.hidden) == 32 or len(result.hidden[0]) == 32
+    assert len(result.hidden[0]) == 32  # (T, H)
     assert "(32 hidden units)" in _prose(2)
 
 
