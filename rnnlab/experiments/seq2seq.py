@@ -9,13 +9,13 @@ the exact-match accuracy. At the end, the accuracy of each field of the
 answer (day, month, year) sets the two side by side. Without attention the
 whole input has to pass through the encoder's last state, a fixed H numbers:
 the year, read last, comes through, while the day and month, read earlier,
-must be carried through every later character and can be lost (measured at
-the defaults, seeds 0 / 1 / 2: year 100 / 100 / 99.9 %, day 23 / 3 / 3 %,
-month 50 / 99.5 / 99.8 %: the day, which has the most values, is lost in
-every run, the month in one). Whether the day or the month comes first changes little,
-and so does the length of the
-input (exact match without attention: 5 to 14 % in every length bucket from
-10 to 28 characters, no steady fall): a long date holds no more to remember.
+must be carried through every later character and are mostly lost. Measured
+at the defaults (H = 48, 100 steps, lr 0.02), seeds 0 / 1 / 2: with attention
+98 / 99.3 / 95 % exact match; without it, year 92 / 97 / 90 %, month
+8 / 10 / 15 %, day 3 / 3 / 3 % — and the day is right as often when the source
+writes it first as overall (3.0 / 3.5 / 2.6 %), so among the earlier fields
+the order makes little difference. ``tests/lesson/test_prose_numbers.py`` holds
+the lesson's sentences about these to seed 0.
 With attention every field is right.
 
 Then, on the trained models: the final Result carries their weights
@@ -48,7 +48,7 @@ EMBEDDING = 16  # size of the character embeddings
 BATCH = 64  # training pairs per step
 EVAL_EVERY = 25  # steps between two looks at the held-out set
 EVAL_SEED, EVAL_N = 12345, 300  # the fixed held-out set watched during training
-FIELD_SEED, FIELD_N = 54321, 1200  # the held-out set of the final accuracy-by-field chart
+FIELD_SEED, FIELD_N = 54321, 600  # the held-out set of the final accuracy-by-field chart
 FIELDS = {"day": slice(8, 10), "month": slice(5, 7), "year": slice(0, 4)}  # where "YYYY-MM-DD" writes each
 NAMES = {True: "with attention", False: "without attention"}
 
@@ -59,11 +59,11 @@ class Params(BaseModel):
     models: Literal["both", "attention", "no attention"] = Field(
         "both", title="Models", description="Train the model with attention, the one without, or both side by side.")
     hidden_size: int = Field(
-        64, ge=16, le=96, title="Hidden size H", description="Size of the encoder's and decoder's state: the bottleneck.")
+        48, ge=16, le=96, title="Hidden size H", description="Size of the encoder's and decoder's state: the bottleneck.")
     steps: int = Field(
-        1000, ge=50, le=3000, title="Training steps", description=f"Batches of {BATCH} dates each model trains on.")
+        100, ge=50, le=3000, title="Training steps", description=f"Batches of {BATCH} dates each model trains on.")
     learning_rate: float = Field(
-        0.005, ge=0.0005, le=0.05, title="Learning rate", description="Adam's step size.")
+        0.02, ge=0.0005, le=0.05, title="Learning rate", description="Adam's step size.")
     seed: int = Field(0, ge=0, le=1000, title="Seed", description="Seed for the weights and the training dates.")
 
 
@@ -217,7 +217,7 @@ def chart(result: Result) -> alt.TopLevelMixin:
         )
         .properties(width="container", height=200,
                     title=charts.title("Which part of the date survives",
-                                       "held-out dates: without attention, only the year, read last, is always right"))
+                                       "held-out dates: without attention, the year, read last, survives best"))
     )
     return charts.finish(
         alt.vconcat(_curves_chart(r).properties(title=title), bars).resolve_scale(color="shared"),

@@ -4,7 +4,8 @@ The sources (all under ``rnnlab/lesson/`` unless another root is given)::
 
     lesson.yaml            title, subtitle, difficulty, duration, prerequisites, outcomes, concepts
     glossary.yaml          [{term, text, aliases?}]
-    steps/NN-slug.md       front matter (title, minutes, summary, outcomes) + Markdown
+    steps/NN-slug.md       front matter (title, summary, outcomes) + Markdown; a step's
+                           minutes are computed from its core path (timing.py), never written
     checks/*.yaml          lists of checks (see checks.py)
     diagrams/ID.svg        inline SVG with role="img", <title> and <desc>
 
@@ -23,17 +24,18 @@ import yaml
 from .checks import parse_check
 from .diagrams import load_diagrams
 from .models import Check, Concept, Lesson, LessonError, Outcome, Step, Term
-from .references import EXPERIMENT_STEPS, cross_check
+from .references import EXPERIMENT_STEPS, JOB_SECONDS, cross_check
 from .render import Env, render, slugify
+from .timing import core_time
 
-__all__ = ["EXPERIMENT_STEPS", "LESSON_DIR", "STEP_COUNT", "build_lesson", "load_lesson"]
+__all__ = ["EXPERIMENT_STEPS", "JOB_SECONDS", "LESSON_DIR", "STEP_COUNT", "build_lesson", "load_lesson"]
 
 LESSON_DIR = Path(__file__).resolve().parent
 STEP_COUNT = 8
 
 STEP_FILE = re.compile(r"^(\d\d)-([a-z0-9-]+)\.md$")
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
-STEP_KEYS = {"title", "minutes", "summary", "outcomes"}
+STEP_KEYS = {"title", "summary", "outcomes"}
 
 
 def _yaml(path: Path, problems: list[str]):
@@ -111,8 +113,9 @@ def _step(path: Path, number: int, env: Env, problems: list[str]) -> Step | None
     if missing:
         problems.append(f"steps/{path.name}: front matter lacks {sorted(missing)}")
         return None
-    if not isinstance(fm["minutes"], (int, float)) or fm["minutes"] <= 0:
-        problems.append(f"steps/{path.name}: 'minutes' must be a positive number")
+    if set(fm) - STEP_KEYS:
+        problems.append(f"steps/{path.name}: unknown front matter {sorted(set(fm) - STEP_KEYS)} "
+                        "(a step's minutes are computed from its core path)")
     outcomes = fm["outcomes"] if isinstance(fm["outcomes"], list) else [fm["outcomes"]]
     html = render(text[front.end():], env)
     for line in env.bad_directives:
@@ -123,8 +126,9 @@ def _step(path: Path, number: int, env: Env, problems: list[str]) -> Step | None
         problems.append(f"steps/{path.name}: cannot show the engine's code: {why}")
     kinds = ("experiment", "check", "diagram", "code")
     ids = {kind: tuple(i for k, i in env.directives if k == kind) for kind in kinds}
-    return Step(number, match[2], str(fm["title"]), fm["minutes"], str(fm["summary"]), tuple(outcomes), html,
-                ids["check"], ids["experiment"], ids["diagram"], ids["code"])
+    return Step(number, match[2], str(fm["title"]), str(fm["summary"]), tuple(outcomes), html,
+                ids["check"], ids["experiment"], ids["diagram"], core_time(html, JOB_SECONDS), tuple(env.deeper),
+                ids["code"])
 
 
 def _steps(root: Path, diagrams: dict[str, str], aliases: dict[str, str], slugs: set[str],

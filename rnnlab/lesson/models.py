@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .shuffle import learner_order
+from .timing import CoreTime, minutes_label
 
 CheckKind = Literal["single", "multiple", "numeric", "ordering", "matching", "predict"]
 CHECK_KINDS: tuple[str, ...] = ("single", "multiple", "numeric", "ordering", "matching", "predict")
@@ -169,19 +170,31 @@ class Check:
 @dataclass(frozen=True)
 class Step:
     """One page of the lesson; ``html`` is the rendered body with directives
-    turned into placeholders (see lesson_api.md)."""
+    turned into placeholders (see lesson_api.md), ``deeper`` the titles of its
+    folded "go deeper" sections, ``core`` what its core path holds (timing.py)."""
 
     number: int
     slug: str
     title: str
-    minutes: float
     summary: str
     outcomes: tuple[str, ...]
     html: str
     checks: tuple[str, ...]
     experiments: tuple[str, ...]
     diagrams: tuple[str, ...]
+    core: CoreTime
+    deeper: tuple[str, ...] = ()
     code: tuple[str, ...] = ()  # engine functions shown, "rnnlab.nn.rnn:rnn_step_forward"
+
+    @property
+    def minutes(self) -> float:
+        """The core path's minutes to the nearest half: what the page says, and what adds up."""
+        return max(1, round(self.core.minutes * 2)) / 2
+
+    @property
+    def minutes_label(self) -> str:
+        """``"2½"``: the minutes as the page shows them."""
+        return minutes_label(self.core.minutes)
 
 
 @dataclass(frozen=True)
@@ -197,6 +210,11 @@ class Lesson:
     steps: tuple[Step, ...]
     checks: dict[str, Check] = field(default_factory=dict)
     glossary: tuple[Term, ...] = ()
+
+    @property
+    def minutes(self) -> float:
+        """The core path of the whole lesson: the sum of the steps' labels."""
+        return sum(s.minutes for s in self.steps)
 
     def step(self, number: int) -> Step:
         """The step numbered ``number`` (1-based); KeyError if there is none."""

@@ -11,6 +11,10 @@
 - a line ``::: code rnnlab.nn.rnn:rnn_step_forward [more names] [open] [note]``: the
   engine's installed source of each function, highlighted, in a ``<details>`` block
   (folded unless ``open``) with the note above it (see ``code.py``);
+- a "go deeper" section: a line ``::: deeper Title``, any Markdown (directives
+  included), and a line ``:::`` that closes it, folded into
+  ``<details class="deeper"><summary>Title</summary>…</details>`` — closed until
+  the learner opens it, and outside the step's core path (see ``timing.py``);
 - tables (wrapped in a focusable scroll region for narrow screens), smart quotes,
   ``id`` anchors on ``##`` and ``###`` headings.
 
@@ -33,6 +37,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from . import code
 
+DEEPER = re.compile(r"^:::\s+deeper\s+(.*\S)\s*$")
 DIRECTIVE = re.compile(r"^:::\s+(experiment|check|diagram)\s+([a-z0-9][a-z0-9-]*)(?:\s+(.*\S))?\s*$")
 CODE_NAME = r"rnnlab[\w.]*:[\w.]+"
 CODE_DIRECTIVE = re.compile(rf"^:::\s+code\s+({CODE_NAME}(?:\s+{CODE_NAME})*)(?:\s+(open)(?=\s|$))?(?:\s+(.*\S))?\s*$")
@@ -54,6 +59,36 @@ class Env:
     unknown_diagrams: list[str] = field(default_factory=list)
     bad_directives: list[str] = field(default_factory=list)  # lines starting ':::' that do not parse
     unknown_code: list[str] = field(default_factory=list)  # "name: why" for code that cannot be shown
+    deeper: list[str] = field(default_factory=list)  # titles of the "go deeper" sections, in order
+
+
+def _line(state, n: int) -> str:
+    return state.src[state.bMarks[n] + state.tShift[n] : state.eMarks[n]]
+
+
+def _deeper_rule(state, start_line: int, end_line: int, silent: bool) -> bool:
+    """``::: deeper Title`` … ``:::``: a folded section whose body is ordinary Markdown."""
+    if state.sCount[start_line] - state.blkIndent >= 4:
+        return False
+    match = DEEPER.match(_line(state, start_line))
+    if not match:
+        return False
+    close = next((n for n in range(start_line + 1, end_line)
+                  if _line(state, n).strip() == ":::" and state.sCount[n] - state.blkIndent < 4), None)
+    if close is None:  # unclosed: left to the directive rule, which reports the line
+        return False
+    if silent:
+        return True
+    token = state.push("deeper_open", "details", 1)
+    token.map = [start_line, close + 1]
+    token.meta = {"title": match[1]}
+    old_max = state.lineMax
+    state.lineMax = close
+    state.md.block.tokenize(state, start_line + 1, close)
+    state.lineMax = old_max
+    state.push("deeper_close", "details", -1)
+    state.line = close + 1
+    return True
 
 
 def _directive_rule(state, start_line: int, end_line: int, silent: bool) -> bool:
@@ -130,6 +165,19 @@ def _render_code(meta, md_env) -> str:
     return code.block(sources, _md().renderInline(meta["caption"], md_env), meta["open"])
 
 
+def _render_deeper_open(self, tokens, idx, options, md_env) -> str:
+    env: Env = md_env["lesson"]
+    title = tokens[idx].meta["title"]
+    env.deeper.append(title)
+    return (f'<details class="deeper">\n<summary><span class="deeper-label">Go deeper</span> '
+            f'<span class="deeper-title">{_md().renderInline(title, md_env)}</span></summary>\n'
+            f'<div class="deeper-body">\n')
+
+
+def _render_deeper_close(self, tokens, idx, options, md_env) -> str:
+    return "</div>\n</details>\n"
+
+
 def _render_term(self, tokens, idx, options, md_env) -> str:
     env: Env = md_env["lesson"]
     target, label = tokens[idx].meta["target"], tokens[idx].meta["label"]
@@ -164,10 +212,13 @@ def _md() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": True}).enable(["table", "smartquotes"])
     dollarmath_plugin(md, allow_digits=False, double_inline=False)
     anchors_plugin(md, min_level=2, max_level=3)
+    md.block.ruler.before("paragraph", "deeper", _deeper_rule, {"alt": ["paragraph"]})
     md.block.ruler.before("paragraph", "directive", _directive_rule, {"alt": ["paragraph"]})
     md.inline.ruler.before("link", "term_link", _term_rule)
     md.add_render_rule("directive", _render_directive)
     md.add_render_rule("term_link", _render_term)
+    md.add_render_rule("deeper_open", _render_deeper_open)
+    md.add_render_rule("deeper_close", _render_deeper_close)
     md.add_render_rule("math_block", _render_math_display)
     md.add_render_rule("math_block_label", _render_math_display)
     md.add_render_rule("table_open", _render_table_open)

@@ -76,6 +76,7 @@ def open_experiment(page, lesson):
         step = next(s for s in lesson.steps if experiment in s.experiments)
         page.goto(f"/steps/{step.number}")
         widget = page.locator(f'.experiment[data-experiment="{experiment}"]')
+        widget.evaluate("e => { const d = e.closest('details'); if (d) d.open = true; }")  # in a go-deeper section
         chart = widget.locator(".experiment-chart svg").first
         expect(chart).to_be_visible(timeout=30_000)
         return widget, chart.inner_html()

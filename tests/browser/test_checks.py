@@ -9,6 +9,8 @@ from rnnlab.lesson import predict
 
 pytestmark = pytest.mark.browser
 
+OPEN_DEEPER = "e => { const d = e.closest('details'); if (d) d.open = true; }"
+
 
 def first_check(lesson, kind):
     return next(c for c in lesson.checks.values() if c.kind == kind)
@@ -24,6 +26,7 @@ def test_a_wrong_then_a_right_answer_each_show_their_feedback(page, lesson, cons
     wrong = next(o for o in check.options if not o.correct)
     page.goto(f"/steps/{check.step}")
     box = page.locator(f'.check[data-check="{check.id}"]')
+    box.evaluate(OPEN_DEEPER)  # the check may sit in a folded go-deeper section
 
     box.locator(f'input[value="{wrong.id}"]').check()
     box.get_by_role("button", name="Check my answer").click()
@@ -47,6 +50,7 @@ def test_submitting_without_an_answer_asks_for_one_and_stores_nothing(page, less
     check = first_check(lesson, "single")
     page.goto(f"/steps/{check.step}")
     box = page.locator(f'.check[data-check="{check.id}"]')
+    box.evaluate(OPEN_DEEPER)  # the check may sit in a folded go-deeper section
     box.get_by_role("button", name="Check my answer").click()
     expect(box.get_by_role("alert")).to_have_text("Choose an answer first.")
     page.reload()
@@ -58,6 +62,7 @@ def test_progress_survives_a_reload_and_reset_clears_it(page, lesson):
     right = next(o for o in check.options if o.correct)
     page.goto(f"/steps/{check.step}")
     box = page.locator(f'.check[data-check="{check.id}"]')
+    box.evaluate(OPEN_DEEPER)  # the check may sit in a folded go-deeper section
     box.locator(f'input[value="{right.id}"]').check()
     box.get_by_role("button", name="Check my answer").click()
     expect(box.locator(".check-verdict")).to_contain_text("Correct")
@@ -100,6 +105,7 @@ def test_matching_exercise_can_be_done_with_the_keyboard_alone(page, lesson):
     targets = [t.id for t in check.targets]
     page.goto(f"/steps/{check.step}")
     box = page.locator(f'.check[data-check="{check.id}"]')
+    box.evaluate(OPEN_DEEPER)  # the check may sit in a folded go-deeper section
     box.locator("select").first.focus()
     shown = box.locator("select").evaluate_all("selects => selects.map(s => s.id)")  # this learner's order
     items = sorted(check.options, key=lambda item: shown.index(f"{check.id}-{item.id}"))
@@ -120,6 +126,7 @@ def test_ordering_check_can_be_reordered_with_its_buttons(page, lesson):
     check = first_check(lesson, "ordering")
     page.goto(f"/steps/{check.step}")
     box = page.locator(f'.check[data-check="{check.id}"]')
+    box.evaluate(OPEN_DEEPER)  # the check may sit in a folded go-deeper section
     for position, item_id in enumerate(check.order):
         item = box.locator(f'.order-item[data-id="{item_id}"]')
         while box.locator(".order-item").nth(position).get_attribute("data-id") != item_id:

@@ -75,6 +75,7 @@ def test_training_experiment_streams_progress_and_draws_the_result(page, lesson,
     number, experiment = job_experiment(page, lesson, live_server)
     page.goto(f"/steps/{number}")
     widget = page.locator(f'.experiment[data-experiment="{experiment}"]')
+    widget.evaluate("e => { const d = e.closest('details'); if (d) d.open = true; }")  # in a go-deeper section
     for slider in widget.get_by_role("slider").all():  # the smallest settings train fastest
         slider.focus()
         page.keyboard.press("Home")
@@ -91,6 +92,7 @@ def test_training_experiment_can_be_cancelled(page, lesson, live_server):
     number, experiment = job_experiment(page, lesson, live_server)
     page.goto(f"/steps/{number}")
     widget = page.locator(f'.experiment[data-experiment="{experiment}"]')
+    widget.evaluate("e => { const d = e.closest('details'); if (d) d.open = true; }")  # in a go-deeper section
     for slider in widget.get_by_role("slider").all():  # the largest settings train longest
         slider.focus()
         page.keyboard.press("End")

@@ -79,7 +79,9 @@ def test_cell_race_trains_live_and_labels_each_curve_with_its_parameter_count(pa
 def _open_job(page, lesson, experiment):
     step = next(s for s in lesson.steps if experiment in s.experiments)
     page.goto(f"/steps/{step.number}")
-    return page.locator(f'.experiment[data-experiment="{experiment}"]'), step.number
+    widget = page.locator(f'.experiment[data-experiment="{experiment}"]')
+    widget.evaluate("e => { const d = e.closest('details'); if (d) d.open = true; }")  # in a go-deeper section
+    return widget, step.number
 
 
 @pytest.mark.parametrize("width", [1280, 375])

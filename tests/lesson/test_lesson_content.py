@@ -177,3 +177,19 @@ def test_the_right_answer_is_the_longest_option_in_at_most_a_third_of_the_single
 def test_the_right_answer_is_not_always_the_same_option_id(lesson):
     rights = Counter(next(o.id for o in c.options if o.correct) for c in lesson.checks.values() if c.kind == "single")
     assert max(rights.values()) <= len(list(rights.elements())) / 2, rights
+
+
+def test_core_path_minutes_count_words_checks_experiments_and_training_outside_details():
+    from rnnlab.lesson.timing import core_time, minutes_label
+
+    html = ('<h2>Two words</h2><p>one <em>two</em> — <span class="math inline">x</span></p>'
+            '<div class="math display">a \\\\ b</div>'
+            '<div class="experiment" data-experiment="seq2seq"></div><div class="check" data-check="c"></div>'
+            '<figure class="diagram"><svg><text>not counted</text></svg><figcaption>A caption</figcaption></figure>'
+            '<details class="deeper"><summary>Hidden</summary><p>many hidden words here</p>'
+            '<div class="check" data-check="d"></div></details>')
+    core = core_time(html, {"seq2seq": 12.0})
+    assert core.words == 2 + 3 + 16 + 2  # heading, "one two x" (the dash is no word), 2 lines x 8, caption
+    assert (core.checks, core.experiments, core.training_s) == (("c",), ("seq2seq",), 12.0)
+    assert core.minutes == 23 / 200 + 0.5 + 0.75 + 12 / 60
+    assert [minutes_label(m) for m in (0.1, 2.2, 2.3, 2.76, 3.0)] == ["½", "2", "2½", "3", "3"]

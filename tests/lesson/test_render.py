@@ -70,3 +70,21 @@ def test_table_label_is_plain_text_and_a_term_link_in_a_cell_escapes_its_pipe():
     html = render("| step $t$ | [[x\\|Many]] **b** |\n|---|---|\n| 1 | 2 |\n", Env())
     assert 'aria-label="Table: step t, Many b"' in html
     assert '<th><a class="term" href="/glossary#x">Many</a> <strong>b</strong></th>' in html
+
+
+def test_deeper_section_folds_its_markdown_into_details_with_a_summary():
+    env = Env()
+    html = render("Core.\n\n::: deeper Beam *search* vs $x$\n\nSome **text**.\n\n::: check c1\n\n:::\n\nAfter.\n", env)
+    assert ('<details class="deeper">\n<summary><span class="deeper-label">Go deeper</span> '
+            '<span class="deeper-title">Beam <em>search</em> vs <span class="math inline">x</span></span></summary>\n'
+            '<div class="deeper-body">\n<p>Some <strong>text</strong>.</p>\n'
+            '<div class="check" data-check="c1"></div>\n</div>\n</details>') in html
+    assert html.index("Core.") < html.index("<details") < html.index("After.")
+    assert env.directives == [("check", "c1")] and env.deeper == ["Beam *search* vs $x$"]
+
+
+def test_unclosed_deeper_section_is_reported_not_shown():
+    env = Env()
+    html = render("::: deeper Never closed\n\nText.\n", env)
+    assert "<details" not in html and ":::" not in html
+    assert env.bad_directives == ["::: deeper Never closed"]
