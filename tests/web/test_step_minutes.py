@@ -29,8 +29,10 @@ def _body(page: str) -> str:
 
 def _visible(body: str) -> tuple[int, list[str], list[str]]:
     """(words, checks, experiments) of the body outside <details>, counted as timing.py says."""
-    assert body.count("<details") == len(re.findall(r"<details[^>]*>.*?</details>", body, re.S)), "nested details"
-    body = re.sub(r"<details[^>]*>.*?</details>", " ", body, flags=re.S)
+    while "<details" in body:  # innermost first: a go-deeper section may hold the engine's code, itself a <details>
+        inner = re.sub(r"<details[^>]*>(?:(?!<details).)*?</details>", " ", body, flags=re.S)
+        assert inner != body, "a <details> is not closed"
+        body = inner
     body = re.sub(r"<svg\b.*?</svg>", " ", body, flags=re.S)
     equations = re.findall(r'<div class="math display"[^>]*>(.*?)</div>', body, re.S)
     body = re.sub(r'<div class="math display"[^>]*>.*?</div>', " ", body, flags=re.S)
