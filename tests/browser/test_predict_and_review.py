@@ -86,6 +86,7 @@ def test_checks_look_right_at_desktop_and_phone_widths(page, lesson, screenshot,
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     box.screenshot(path=str(screenshot(f"step4-predicted-{width}").with_name(f"predict-check-{width}.png")))
     why = page.locator('.check[data-check="step4-why-fail"]')
+    page.locator("details.deeper", has=why).locator("summary").click()  # it sits in a go-deeper section
     why.locator('input[value="b"]').check()
     why.get_by_role("button", name="Check my answer").click()
     expect(why.locator(".check-verdict")).to_contain_text("Not quite")
