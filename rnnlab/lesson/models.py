@@ -170,7 +170,7 @@ class Check:
 @dataclass(frozen=True)
 class Step:
     """One page of the lesson; ``html`` is the rendered body with directives
-    turned into placeholders (see lesson_api.md), ``deeper`` the titles of its
+    turned into placeholders (see render.py), ``deeper`` the titles of its
     folded "go deeper" sections, ``core`` what its core path holds (timing.py)."""
 
     number: int
