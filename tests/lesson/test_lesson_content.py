@@ -2,6 +2,7 @@
 
 import re
 from collections import Counter
+from pathlib import Path
 
 from rnnlab.experiments.registry import MODULES
 
@@ -89,6 +90,12 @@ def test_every_outcome_has_at_least_two_checks(lesson):
 def test_every_registered_step_experiment_is_embedded_once_in_the_step_its_module_names(lesson):
     embedded = sorted((i, s.number) for s in lesson.steps for i in s.experiments)
     assert embedded == sorted((m.ID, m.STEP) for m in MODULES if m.STEP)  # the lab's (STEP 0) nowhere
+
+
+def test_the_readme_table_of_experiments_names_each_ones_step_and_kind_as_the_registry_does():
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\s*\| `([a-z0-9-]+)` \| (\w+) \| (\w+) \|", readme, re.M)
+    assert rows == [(m.ID, str(m.STEP) if m.STEP else "lab", m.KIND) for m in MODULES]
 
 
 def test_every_check_kind_is_used_and_step_eight_is_the_matching_exercise(lesson):
