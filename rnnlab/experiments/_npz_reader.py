@@ -21,13 +21,12 @@ are decompressed without any such bound, so only stored and deflated ones are ta
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 
 import numpy as np
 
 from rnnlab.experiments._model_bounds import ModelBounds
-from rnnlab.nn.io import FORMAT, META_KEY
+from rnnlab.nn.io import META_KEY, parse_meta
 
 META_BYTES = 64 * 1024  # the metadata record: class, arguments, a vocabulary of ≤ 256 characters
 HEADER_BYTES = 1024  # an .npy member's magic and header (numpy writes 128)
@@ -108,11 +107,7 @@ def _meta(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> dict:
         if shape != () or dtype.kind != "U":
             raise ValueError("this .npz's metadata record is not text")
         text = np.frombuffer(fp.read(dtype.itemsize), dtype=dtype)[0]
-    meta = json.loads(str(text))
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        shown = meta.get("format") if isinstance(meta, dict) else None
-        raise ValueError(f"this .npz has format {str(shown)[:40]!r}, expected {FORMAT!r}")
-    return meta
+    return parse_meta(str(text), "this .npz")  # read only now: its size was judged with the directory
 
 
 def read_model_npz(data: bytes, bounds: ModelBounds) -> tuple[dict, dict, dict[str, np.ndarray]]:
@@ -127,9 +122,9 @@ def read_model_npz(data: bytes, bounds: ModelBounds) -> tuple[dict, dict, dict[s
             if missing or unexpected:
                 raise ValueError(f"this .npz's arrays do not fit its model: missing {missing[:3]}, unexpected {unexpected[:3]}")
             state = {name: _array(zf, members[name], name, shapes[name]) for name in shapes}
-    except ValueError as exc:
-        if isinstance(exc, (json.JSONDecodeError, UnicodeDecodeError)):
-            raise ValueError(f"{NOT_NPZ} (its metadata record is not JSON)") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{NOT_NPZ} (its metadata record is not JSON)") from None
+    except ValueError:
         raise
     except Exception as exc:  # noqa: BLE001 - BadZipFile, EOFError, RecursionError ...: not an npz the lab wrote
         raise ValueError(f"{NOT_NPZ} ({type(exc).__name__})") from None

@@ -7,16 +7,16 @@ little-endian float32 bytes; ``unpack`` rebuilds the module once its class,
 arguments and array shapes have passed the ``ModelBounds`` of the experiment
 that trains it (``_model_bounds``). Nothing is pickled.
 
-``to_npz`` writes the file ``nn.save`` would write, plus an ``extra`` record
-in its metadata (the char model's vocabulary), so ``nn.load`` reads it back
-and ``nn.read_npz(path)[1]["extra"]`` holds the extra record.
+``to_npz`` is ``nn.save`` into bytes, with an ``extra`` record in its metadata
+(the char model's vocabulary): ``nn.load`` reads it back and
+``nn.read_npz(path)[1]["extra"]`` holds the extra record. ``from_npz`` reads
+such bytes from a learner through the bounded reader (``_npz_reader``).
 """
 
 from __future__ import annotations
 
 import base64
 import io
-import json
 import math
 
 import numpy as np
@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from rnnlab import nn
 from rnnlab.experiments._model_bounds import ModelBounds
 from rnnlab.experiments._npz_reader import read_model_npz
-from rnnlab.nn.io import FORMAT, META_KEY, constructor_args
+from rnnlab.nn.io import constructor_args
 
 
 class PackedArray(BaseModel):
@@ -80,12 +80,9 @@ def unpack(packed: PackedModel, bounds: ModelBounds) -> nn.Module:
 
 
 def to_npz(model: nn.Module, extra: dict) -> bytes:
-    """The bytes of the ``.npz`` that ``nn.save`` writes, with ``extra`` added to its metadata."""
-    meta = {"format": FORMAT, "class": type(model).__name__, "args": constructor_args(model), "extra": extra}
-    arrays = model.state_dict()
-    arrays[META_KEY] = np.array(json.dumps(meta))
+    """The bytes of the ``.npz`` that ``nn.save`` writes, with ``extra`` in its metadata."""
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    nn.save(model, buffer, extra=extra)
     return buffer.getvalue()
 
 

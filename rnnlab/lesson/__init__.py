@@ -6,11 +6,11 @@
 from . import predict
 from .display import check_states, missed
 from .grading import grade
-from .loader import EXPERIMENT_STEPS, load_lesson
+from .loader import experiment_steps, load_lesson
 from .models import Check, Concept, Grade, Lesson, LessonError, Option, Outcome, Prediction, Step, Target, Term
 from .summary import summarize
 
 __all__ = [
-    "EXPERIMENT_STEPS", "Check", "Concept", "Grade", "Lesson", "LessonError", "Option", "Outcome", "Prediction",
-    "Step", "Target", "Term", "check_states", "grade", "load_lesson", "missed", "predict", "summarize",
+    "Check", "Concept", "Grade", "Lesson", "LessonError", "Option", "Outcome", "Prediction", "Step", "Target",
+    "Term", "check_states", "experiment_steps", "grade", "load_lesson", "missed", "predict", "summarize",
 ]

@@ -42,7 +42,7 @@ from typing import Any
 
 from .measures import MEASURES
 from .models import CHECK_KINDS, Check, NumericAnswer, Option, Prediction, Target
-from .references import EXPERIMENT_STEPS
+from .references import experiment_steps
 from .render import Env, render, render_inline
 
 COMMON_KEYS = {"id", "step", "outcome", "kind", "prompt", "explanation"}
@@ -163,7 +163,7 @@ def _feedback_texts(raw, where, env, problems) -> list[str] | None:
 def _prediction(raw, where, env, problems) -> tuple[Prediction | None, tuple[Option, ...]]:
     experiment, measure, answer = raw.get("experiment"), raw.get("measure"), raw.get("answer")
     ok = True
-    if EXPERIMENT_STEPS.get(experiment) != raw.get("step"):
+    if experiment_steps().get(experiment) != raw.get("step"):
         problems.append(f"{where}: 'experiment' must be an experiment of step {raw.get('step')}, got {experiment!r}")
         ok = False
     if measure not in MEASURES:

@@ -24,11 +24,11 @@ import yaml
 from .checks import parse_check
 from .diagrams import load_diagrams
 from .models import Check, Concept, Lesson, LessonError, Outcome, Step, Term
-from .references import EXPERIMENT_STEPS, JOB_SECONDS, cross_check
+from .references import JOB_SECONDS, cross_check, experiment_steps
 from .render import Env, render, slugify
 from .timing import core_time
 
-__all__ = ["EXPERIMENT_STEPS", "JOB_SECONDS", "LESSON_DIR", "STEP_COUNT", "build_lesson", "load_lesson"]
+__all__ = ["JOB_SECONDS", "LESSON_DIR", "STEP_COUNT", "build_lesson", "experiment_steps", "load_lesson"]
 
 LESSON_DIR = Path(__file__).resolve().parent
 STEP_COUNT = 8

@@ -170,7 +170,7 @@ class Check:
 @dataclass(frozen=True)
 class Step:
     """One page of the lesson; ``html`` is the rendered body with directives
-    turned into placeholders (see lesson_api.md), ``deeper`` the titles of its
+    turned into placeholders (see render.py), ``deeper`` the titles of its
     folded "go deeper" sections, ``core`` what its core path holds (timing.py)."""
 
     number: int
@@ -223,17 +223,6 @@ class Lesson:
                 return s
         raise KeyError(f"no step {number!r}: the lesson has steps 1 to {len(self.steps)}")
 
-    def outcome(self, outcome_id: str) -> Outcome:
-        for o in self.outcomes:
-            if o.id == outcome_id:
-                return o
-        raise KeyError(f"no outcome {outcome_id!r}")
-
-    def term(self, slug: str) -> Term:
-        for t in self.glossary:
-            if t.slug == slug:
-                return t
-        raise KeyError(f"no glossary term {slug!r}")
 
 
 @dataclass(frozen=True)

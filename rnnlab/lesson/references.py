@@ -1,26 +1,24 @@
-"""Checks that relate one lesson file to another: outcomes, embedded checks,
-experiments and diagrams, glossary links of the key concepts, total minutes."""
+"""Checks that relate one lesson file to another, and the lesson to the experiment
+registry: outcomes, embedded checks, experiments and diagrams, glossary links of
+the key concepts, total minutes."""
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from .models import Check, Step
 
-# The experiment ids DESIGN.md defines ("Experiments" and the table of steps),
-# with the step each belongs to. The lesson is validated against this list and
-# not against rnnlab.experiments.registry, so that it loads while experiments
-# are still being written; whether each is registered is the web app's check.
-EXPERIMENT_STEPS: dict[str, int] = {
-    "order-matters": 1,
-    "hidden-state": 2,
-    "bptt": 3,
-    "vanishing-gradients": 4,
-    "long-range-memory": 4,
-    "lstm-gates": 5,
-    "gru-gates": 6,
-    "cell-race": 6,
-    "seq2seq": 7,
-    "architecture-match": 8,
-}
+
+def _registered() -> list[ModuleType]:
+    from rnnlab.experiments.registry import MODULES  # imports the engine: only when the lesson is built
+    return MODULES
+
+
+def experiment_steps() -> dict[str, int]:
+    """Each of the lesson's experiments and the step it belongs to: its module's ``STEP``,
+    the one place that says so. The lab's experiments (``STEP = 0``) belong to no step."""
+    return {m.ID: m.STEP for m in _registered() if m.STEP}
+
 
 # The training ("job") experiments, each with the seconds a learner waits for
 # its answer at its defaults on a 2-core machine: the slowest of three seeds to
@@ -31,7 +29,8 @@ EXPERIMENT_STEPS: dict[str, int] = {
 #   cell-race          53.3 / 43.9 / 43.9 s (both gated cells below the bar after 33 / 23 / 16 s)
 # A job on a step's core path adds this to the step's minutes (timing.py), and
 # tests/web/test_step_minutes.py holds a core-path job to 15 s; the other two
-# sit in go-deeper sections and cost the core path nothing.
+# sit in go-deeper sections and cost the core path nothing. ``cross_check``
+# refuses a lesson whose training experiments are not exactly these keys.
 JOB_SECONDS: dict[str, float] = {
     "long-range-memory": 29.0,
     "cell-race": 54.0,
@@ -41,8 +40,10 @@ JOB_SECONDS: dict[str, float] = {
 
 def cross_check(meta: dict, steps: list[Step], checks: dict[str, Check], diagrams: dict[str, str],
                  slugs: set[str], problems: list[str]) -> None:
-    """Everything that relates one file to another."""
+    """Everything that relates one file to another, and the steps' experiments to the registry."""
     outcome_ids = {o["id"] for o in meta["outcomes"]}
+    modules = {m.ID: m for m in _registered()}
+    steps_of = experiment_steps()
     embedded: dict[str, list[tuple[str, int]]] = {"check": [], "experiment": [], "diagram": []}
     for step in steps:
         where = f"step {step.number}"
@@ -50,10 +51,12 @@ def cross_check(meta: dict, steps: list[Step], checks: dict[str, Check], diagram
             if o not in outcome_ids:
                 problems.append(f"{where}: unknown outcome {o!r}")
         for ident in step.experiments:
-            if ident not in EXPERIMENT_STEPS:
-                problems.append(f"{where}: unknown experiment {ident!r} (known: {', '.join(EXPERIMENT_STEPS)})")
-            elif EXPERIMENT_STEPS[ident] != step.number:
-                problems.append(f"{where}: experiment {ident!r} belongs to step {EXPERIMENT_STEPS[ident]}")
+            if ident in modules and ident not in steps_of:
+                problems.append(f"{where}: experiment {ident!r} is the lab's (its STEP is 0), not a step's")
+            elif ident not in steps_of:
+                problems.append(f"{where}: unknown experiment {ident!r} (known: {', '.join(steps_of)})")
+            elif steps_of[ident] != step.number:
+                problems.append(f"{where}: experiment {ident!r} belongs to step {steps_of[ident]} (its module's STEP)")
         for ident in step.checks:
             check = checks.get(ident)
             if check is None:
@@ -66,11 +69,15 @@ def cross_check(meta: dict, steps: list[Step], checks: dict[str, Check], diagram
             problems.append(f"{where}: has no check")
         for kind in embedded:
             embedded[kind] += [(i, step.number) for i in getattr(step, kind + "s")]
-    for kind, known in (("check", checks), ("experiment", EXPERIMENT_STEPS), ("diagram", diagrams)):
+    for kind, known in (("check", checks), ("experiment", steps_of), ("diagram", diagrams)):
         places = [i for i, _ in embedded[kind]]
         for ident in known:
             if places.count(ident) != 1:
                 problems.append(f"{kind} {ident!r} is embedded {places.count(ident)} times, expected once")
+    jobs = {ident for ident in steps_of if modules[ident].KIND == "job"}
+    if jobs != set(JOB_SECONDS):
+        problems.append(f"references.py: JOB_SECONDS times {sorted(JOB_SECONDS)}, "
+                        f"but the lesson's training experiments are {sorted(jobs)}")
     for check in checks.values():
         if check.outcome not in outcome_ids:
             problems.append(f"check {check.id!r}: unknown outcome {check.outcome!r}")

@@ -1,14 +1,22 @@
 """Save and load modules as ``.npz``: the state dict plus a JSON metadata record.
 
     nn.save(model, "model.npz")
+    nn.save(model, buffer, extra={"vocab": "ab"})  # a file object too; ``extra`` rides in the metadata
     model2 = nn.load("model.npz")                 # rebuilt from the class name and its arguments
     nn.load("model.npz", into=model)              # or loaded into an existing module
     state, meta = nn.read_npz("model.npz")        # raw arrays: model.load_state_dict(state)
 
-The metadata record holds the class name and the constructor arguments, read
-back from the module's attributes of the same names (every rnnlab module keeps
-its arguments as attributes). Only classes exported by ``rnnlab.nn`` are
+The metadata record (the ``__meta__`` member) is JSON: the format, the class
+name, the constructor arguments, read back from the module's attributes of the
+same names (every rnnlab module keeps its arguments as attributes), and
+``extra`` if the writer gave one. Only classes exported by ``rnnlab.nn`` are
 rebuilt by name; pass ``cls=`` for others. Nothing is unpickled.
+
+``read_npz`` trusts the file as ``np.load`` does (it inflates each member and
+allocates what its header declares): for your own files. A file from someone
+else goes through the lab's bounded reader (``rnnlab/experiments/_npz_reader.py``),
+which judges the zip directory and every header first and then reads the
+metadata record with ``parse_meta`` below.
 """
 
 from __future__ import annotations
@@ -63,26 +71,43 @@ def constructor_args(module: Module) -> dict:
     return args
 
 
-def save(module: Module, path) -> None:
-    """Write ``module.state_dict()`` and the metadata record to ``path`` (exactly that name)."""
+def save(module: Module, file, extra: dict | None = None) -> None:
+    """Write ``module.state_dict()`` and the metadata record to ``file``: a path (exactly
+    that name) or a binary file object. ``extra``, if given, is kept in the record (JSON)."""
     if not isinstance(module, Module):
         raise ValueError(f"save: expected an rnnlab.nn Module, got {type(module).__name__}")
     meta = {"format": FORMAT, "class": type(module).__name__, "args": constructor_args(module)}
+    if extra is not None:
+        meta["extra"] = extra
     arrays = module.state_dict()
     arrays[META_KEY] = np.array(json.dumps(meta))
-    with open(Path(path), "wb") as f:
+    if hasattr(file, "write"):
+        np.savez(file, **arrays)
+        return
+    with open(Path(file), "wb") as f:
         np.savez(f, **arrays)
 
 
-def read_npz(path) -> tuple[dict[str, np.ndarray], dict]:
-    """(state dict, metadata) from a file written by ``save``."""
-    with np.load(Path(path), allow_pickle=False) as data:
+def parse_meta(text: str, where: str) -> dict:
+    """The metadata record's JSON ``text`` as a dict; ValueError naming ``where`` if it is
+    not JSON, not an object, or of another format than this module writes."""
+    try:
+        meta = json.loads(text)
+    except ValueError:  # JSONDecodeError
+        raise ValueError(f"{where}'s metadata record is not JSON") from None
+    shown = meta.get("format") if isinstance(meta, dict) else None
+    if shown != FORMAT:
+        raise ValueError(f"{where} has format {str(shown)[:40]!r}, expected {FORMAT!r}")
+    return meta
+
+
+def read_npz(file) -> tuple[dict[str, np.ndarray], dict]:
+    """(state dict, metadata) from a file written by ``save`` (a path or a binary file object)."""
+    with np.load(file if hasattr(file, "read") else Path(file), allow_pickle=False) as data:
         if META_KEY not in data.files:
-            raise ValueError(f"load: {path} has no {META_KEY} record; was it written by nn.save?")
-        meta = json.loads(str(data[META_KEY]))
+            raise ValueError(f"load: {file} has no {META_KEY} record; was it written by nn.save?")
+        meta = parse_meta(str(data[META_KEY]), f"load: {file}")
         state = {k: data[k] for k in data.files if k != META_KEY}
-    if meta.get("format") != FORMAT:
-        raise ValueError(f"load: {path} has format {meta.get('format')!r}, expected {FORMAT!r}")
     return state, meta
 
 

@@ -2,8 +2,9 @@
 
 import re
 from collections import Counter
+from pathlib import Path
 
-from rnnlab.lesson import EXPERIMENT_STEPS
+from rnnlab.experiments.registry import MODULES
 
 EXPECTED_TITLES = [
     "Why Sequential Data Needs Special Networks",
@@ -86,9 +87,15 @@ def test_every_outcome_has_at_least_two_checks(lesson):
         assert sum(c.outcome == outcome.id for c in lesson.checks.values()) >= 2, outcome.id
 
 
-def test_every_embedded_experiment_is_one_design_defines_in_its_step(lesson):
-    embedded = {i: s.number for s in lesson.steps for i in s.experiments}
-    assert embedded == EXPERIMENT_STEPS
+def test_every_registered_step_experiment_is_embedded_once_in_the_step_its_module_names(lesson):
+    embedded = sorted((i, s.number) for s in lesson.steps for i in s.experiments)
+    assert embedded == sorted((m.ID, m.STEP) for m in MODULES if m.STEP)  # the lab's (STEP 0) nowhere
+
+
+def test_the_readme_table_of_experiments_names_each_ones_step_and_kind_as_the_registry_does():
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\s*\| `([a-z0-9-]+)` \| (\w+) \| (\w+) \|", readme, re.M)
+    assert rows == [(m.ID, str(m.STEP) if m.STEP else "lab", m.KIND) for m in MODULES]
 
 
 def test_every_check_kind_is_used_and_step_eight_is_the_matching_exercise(lesson):

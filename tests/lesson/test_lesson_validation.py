@@ -71,6 +71,8 @@ MUTATIONS = [
     ("steps/05-lstm.md", "::: check step5-not-immune", "::: chek step5-not-immune", "cannot read directive"),
     ("steps/04-vanishing-gradients.md", "::: experiment long-range-memory", "::: experiment lstm-gates",
      "experiment 'lstm-gates' belongs to step 5"),
+    ("steps/04-vanishing-gradients.md", "::: experiment long-range-memory", "::: experiment char-lm",
+     "experiment 'char-lm' is the lab's"),
     ("steps/06-gru.md", "## The equations", "## The equations\n\n" + "word " * 700, "outside the lesson's 18-22"),
     ("steps/06-gru.md", "outcomes: [gates]\n", "outcomes: [gates]\nminutes: 3\n", "unknown front matter ['minutes']"),
     ("steps/06-gru.md", "summary: Two gates", "summry: Two gates", "front matter lacks ['summary']"),
@@ -94,6 +96,22 @@ def test_validator_names_the_problem(lesson_copy, path, old, new, expected):
         return
     problems = _problems(lesson_copy)
     assert any(expected in p for p in problems), problems
+
+
+def test_a_step_embedding_an_experiment_whose_module_names_another_step_is_refused(lesson_copy, monkeypatch):
+    from rnnlab.experiments import bptt
+
+    monkeypatch.setattr(bptt, "STEP", 4)
+    problems = _problems(lesson_copy)
+    assert "step 3: experiment 'bptt' belongs to step 4 (its module's STEP)" in problems
+
+
+def test_a_training_experiment_without_a_time_to_answer_is_refused(lesson_copy, monkeypatch):
+    from rnnlab.experiments import bptt
+
+    monkeypatch.setattr(bptt, "KIND", "job")
+    problems = "\n".join(_problems(lesson_copy))
+    assert "the lesson's training experiments are ['bptt', 'cell-race', 'long-range-memory', 'seq2seq']" in problems
 
 
 def test_a_single_check_with_two_right_answers_is_refused(lesson_copy):

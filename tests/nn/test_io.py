@@ -1,3 +1,4 @@
+import io
 import json
 
 import numpy as np
@@ -36,6 +37,28 @@ def test_save_writes_exactly_the_given_path(tmp_path):
     path = tmp_path / "model.weights"
     nn.save(nn.Linear(2, 2), path)
     assert path.exists() and not (tmp_path / "model.weights.npz").exists()
+
+
+def test_save_to_a_file_object_keeps_an_extra_record_that_read_npz_returns():
+    layer = nn.Linear(3, 2, seed=4)
+    buffer = io.BytesIO()
+    nn.save(layer, buffer, extra={"vocab": "abc"})
+    buffer.seek(0)
+    state, meta = nn.read_npz(buffer)
+    assert meta["extra"] == {"vocab": "abc"} and meta["args"]["in_features"] == 3
+    assert all(np.array_equal(state[k], v) for k, v in layer.state_dict().items())
+    buffer.seek(0)
+    assert np.array_equal(nn.load(buffer).weight, layer.weight)
+
+
+@pytest.mark.parametrize("record, message", [("{not json", "metadata record is not JSON"),
+                                             ('{"format": "other/2"}', "has format 'other/2', expected 'rnnlab.nn/1'"),
+                                             ("[1, 2]", "has format 'None'")])
+def test_a_metadata_record_that_is_not_this_format_is_refused(tmp_path, record, message):
+    path = tmp_path / "m.npz"
+    np.savez(path, **{"__meta__": np.array(record)})
+    with pytest.raises(ValueError, match=message):
+        nn.read_npz(path)
 
 
 def test_load_rejects_a_different_architecture(tmp_path):

@@ -110,7 +110,7 @@ def test_summary_scores_each_outcome_and_links_what_to_revisit(client, lesson):
     assert 'id="reset-dialog"' in page
 
 
-def test_lab_says_plainly_that_it_is_being_built_until_char_lm_is_registered(client):
-    page = client.get("/lab").text
-    assert "The lab is being built." in page
-    assert "data-experiment" not in page
+def test_lab_page_holds_the_char_lm_lab_and_its_script(lab):
+    page = lab.get("/lab").text
+    assert '<div id="lab" class="lab" data-experiment="char-lm">' in page
+    assert '<script type="module" src="/static/js/lab.js"></script>' in page

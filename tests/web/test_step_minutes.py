@@ -94,7 +94,7 @@ def test_the_home_page_lists_each_steps_computed_minutes(client, lesson):
 
 def test_every_training_experiment_the_lesson_embeds_has_a_time_to_answer():
     from rnnlab.experiments.registry import EXPERIMENTS
-    from rnnlab.lesson import EXPERIMENT_STEPS
+    from rnnlab.lesson import experiment_steps
 
-    jobs = {ident for ident in EXPERIMENT_STEPS if EXPERIMENTS[ident].KIND == "job"}
+    jobs = {ident for ident in experiment_steps() if EXPERIMENTS[ident].KIND == "job"}
     assert jobs == set(JOB_SECONDS)

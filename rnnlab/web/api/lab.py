@@ -7,7 +7,7 @@ final result) between the page and these routes; nothing is kept here.
     POST /api/lab/char-lm/jobs      {"params": char-lm Params}   -> {"id"} (the text and weights may be large)
     POST /api/lab/char-lm/npz       {"weights", "vocab"}         -> the .npz file (``nn.load`` reads it)
     POST /api/lab/char-lm/models    a .npz file                  -> {"weights", "vocab", "cell", "hidden_size"}
-    POST /api/lab/char-lm/sample    {"weights", "vocab", ...}    -> {"text"}
+    POST /api/lab/char-lm/sample    {"weights", "vocab", ...}    -> {"text", "activations"}
     POST /api/lab/seq2seq/decode    {"text", "weights"}          -> {"spec", "result"}
 """
 

@@ -1,7 +1,13 @@
-// Draw a Vega-Lite spec with the vendored vega-embed, themed from the page's
-// CSS custom properties so charts follow the light or dark scheme (and are
-// redrawn when the system switches). Single views fill the container's width.
-// Expressions run in Vega's interpreter (no eval), as the CSP requires.
+// Draw a Vega-Lite spec with the vendored vega-embed. The page's CSS custom
+// properties give the font and the colours of text, axes, grid, legends and
+// titles, so those follow the light or dark scheme (charts are redrawn when the
+// system switches). The spec's own config (rnnlab/experiments/_charts.py) wins
+// where both set something (the font sizes), and the data's colours are the
+// spec's: every experiment fixes its series to Okabe-Ito hues that read on both
+// backgrounds and its heatmaps to a colour scale of their own; the --chart-N
+// colours only fill in for a mark that names none. Single views fill the
+// container's width. Expressions run in Vega's interpreter (no eval), as the
+// CSP requires.
 
 const drawn = new Map(); // element -> {spec, view}
 const darkQuery = window.matchMedia("(prefers-color-scheme: dark)");

@@ -1,5 +1,5 @@
-// Finishing touches on server-rendered prose: KaTeX for the math spans and a
-// keyboard-scrollable wrapper around every table (wide tables scroll sideways on a phone).
+// Finishing touches on server-rendered prose: KaTeX for the math spans. (Tables
+// come from the server already in a keyboard-scrollable region: render.py.)
 
 // A display equation wider than a phone scrolls sideways; then it must take
 // keyboard focus too, so that keyboard users can scroll it.
@@ -33,27 +33,4 @@ export function renderMath(root) {
     }
   }
   markScrollable(root);
-}
-
-export function wrapTables(root) {
-  let n = 0;
-  for (const table of root.querySelectorAll("table")) {
-    if (table.parentElement.classList.contains("table-scroll")) continue;
-    const wrapper = document.createElement("div");
-    wrapper.className = "table-scroll";
-    wrapper.tabIndex = 0;
-    wrapper.setAttribute("role", "region");
-    const caption = table.querySelector("caption");
-    const heading = findHeading(table);
-    wrapper.setAttribute("aria-label", caption ? caption.textContent.trim() : heading || `Table ${++n}`);
-    table.replaceWith(wrapper);
-    wrapper.append(table);
-  }
-}
-
-function findHeading(el) {
-  for (let node = el.previousElementSibling; node; node = node.previousElementSibling) {
-    if (/^H[2-4]$/.test(node.tagName)) return node.textContent.trim();
-  }
-  return "";
 }

@@ -1,4 +1,4 @@
-// The step page: math, tables, checks, experiments, ←/→ navigation, recording
+// The step page: math, checks, experiments, ←/→ navigation, recording
 // the visit (the page's GET writes nothing), and marking the step completed
 // once every check on it has been answered (or, for a step without checks,
 // once the learner reaches its end).
@@ -7,7 +7,7 @@ import { postJSON } from "./api.js";
 import { initChecks } from "./checks.js";
 import { initExperiments } from "./experiments.js";
 import { bindStepKeys } from "./keys.js";
-import { renderMath, wrapTables } from "./prose.js";
+import { renderMath } from "./prose.js";
 import "./seq2seq_decode.js";
 
 const page = document.querySelector("[data-step]");
@@ -20,7 +20,6 @@ const complete = () => postJSON("/api/progress/complete", { step }).catch(() => 
 
 postJSON("/api/progress/visit", { step }).catch(() => {}); // "where you left off"
 
-wrapTables(body);
 renderMath(body);
 bindStepKeys(page.dataset.prev, page.dataset.next);
 initChecks(body, checks, (id) => {
