@@ -1,5 +1,6 @@
 """Training jobs through the API: real worker processes running the test-only experiments."""
 
+import concurrent.futures
 import multiprocessing
 import time
 
@@ -167,6 +168,9 @@ def test_a_job_started_off_the_event_loop_thread_is_refused_before_any_process_s
     jobs = JobManager(max_jobs=2, grace_s=1.0, keep_s=60.0, progress_interval_s=0.1)
     counter = fake_experiments.counter
     before = set(multiprocessing.active_children())
-    with pytest.raises(RuntimeError, match="no running event loop"):
-        jobs.start(counter, counter.Params(), 10.0)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # a thread-pool thread, as a plain `def` handler runs on
+        # (not this test's own thread: after the browser tests, Playwright's sync API keeps a loop running on it)
+        started = pool.submit(jobs.start, counter, counter.Params(), 10.0)
+        with pytest.raises(RuntimeError, match="no running event loop"):
+            started.result(timeout=30)
     assert set(multiprocessing.active_children()) == before and jobs.jobs == {}
