@@ -3,7 +3,6 @@
     from rnnlab.lesson import load_lesson, grade, summarize, LessonError
 """
 
-from . import predict
 from .display import check_states, missed
 from .grading import grade
 from .loader import experiment_steps, load_lesson
@@ -12,5 +11,5 @@ from .summary import summarize
 
 __all__ = [
     "Check", "Concept", "Grade", "Lesson", "LessonError", "Option", "Outcome", "Prediction", "Step", "Target",
-    "Term", "check_states", "experiment_steps", "grade", "load_lesson", "missed", "predict", "summarize",
+    "Term", "check_states", "experiment_steps", "grade", "load_lesson", "missed", "summarize",
 ]

@@ -10,7 +10,7 @@ Answer formats (JSON objects)::
     predict  {"value": 0.3} or {"choice": "dog"}  (as the check's ``answer`` says)
 
 A predict check is graded against ``measurement``, the measure's dict for the
-live model's result (``predict.measure`` runs it); grading itself stays pure.
+live model's result (``rnnlab.runtime.predict.measure`` runs it); grading itself stays pure.
 
 A malformed answer raises ValueError saying what was expected and what came.
 The feedback lists one dict per option or item, each with ``id``, ``ok``

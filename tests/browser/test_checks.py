@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from rnnlab.lesson import predict
+from rnnlab.runtime import predict
 
 pytestmark = pytest.mark.browser
 

@@ -22,6 +22,6 @@ def lesson_copy(tmp_path):
 @pytest.fixture(scope="session")
 def measurements(lesson):
     """Every predict check's measurement from the live engine (each experiment run once)."""
-    from rnnlab.lesson import predict
+    from rnnlab.runtime import predict
 
     return {c.id: predict.measure(c) for c in lesson.checks.values() if c.kind == "predict"}

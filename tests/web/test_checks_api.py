@@ -92,7 +92,7 @@ def test_missed_checks_are_offered_again_on_the_summary_until_answered_right(cli
 
 
 def test_a_malformed_prediction_is_refused_before_any_experiment_runs(client, monkeypatch):
-    from rnnlab.lesson import predict
+    from rnnlab.runtime import predict
 
     def no_run(*args, **kwargs):
         raise AssertionError("the experiment ran for a malformed answer")

@@ -10,7 +10,8 @@ from dataclasses import replace
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from rnnlab.lesson import Lesson, check_states, predict
+from rnnlab.lesson import Lesson, check_states
+from rnnlab.runtime import predict
 from rnnlab.store import ProgressStore
 from rnnlab.web.deps import get_learner_id, get_lesson, get_store
 from rnnlab.web.templating import templates

@@ -5,7 +5,8 @@ takes a check off the list)."""
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from rnnlab.lesson import Lesson, check_states, missed, predict, summarize
+from rnnlab.lesson import Lesson, check_states, missed, summarize
+from rnnlab.runtime import predict
 from rnnlab.store import ProgressStore
 from rnnlab.web.deps import get_learner_id, get_lesson, get_store
 from rnnlab.web.templating import templates

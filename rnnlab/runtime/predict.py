@@ -5,6 +5,9 @@ The experiment runs through ``rnnlab.experiments.runner`` exactly as the page's
 widget runs it, at the check's params (the rest are the experiment's defaults).
 Only quick experiments can be predicted: grading happens inside the request.
 Runs are seeded, so a measurement is memoised per (experiment, params, measure).
+
+Running an experiment is the runtime's job: the lesson only names what to run and
+grades against what comes back (``rnnlab.lesson.grade(check, answer, measurement)``).
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from typing import Any
 
 from rnnlab.experiments import runner
 
-from .measures import MEASURES
-from .models import Check
+from rnnlab.lesson.measures import MEASURES
+from rnnlab.lesson.models import Check
 
 
 @functools.lru_cache(maxsize=64)
