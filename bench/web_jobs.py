@@ -36,7 +36,7 @@ import uvicorn  # noqa: E402
 
 from rnnlab.cli import listen  # noqa: E402
 from rnnlab.experiments import Cancelled, long_range_memory  # noqa: E402
-from rnnlab.experiments.worker import Reporter  # noqa: E402
+from rnnlab.runtime.worker import Reporter  # noqa: E402
 from rnnlab.web.app import create_app  # noqa: E402
 from rnnlab.web.settings import Settings, sqlite_url  # noqa: E402
 

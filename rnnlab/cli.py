@@ -43,7 +43,7 @@ def main() -> None:
 def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None, no_browser: bool,
           db: str | None) -> None:
     """Start the lesson and open it in your browser."""
-    from rnnlab.experiments.worker import one_blas_thread
+    from rnnlab.runtime.worker import one_blas_thread
 
     one_blas_thread()  # before numpy loads: small RNNs are slower with a multithreaded BLAS
     import uvicorn
@@ -104,7 +104,7 @@ def experiments() -> None:
               help="Also write the chart: .json (Vega-Lite spec), .svg or .png (these two need vl-convert-python).")
 def run(experiment_id: str, params: tuple[str, ...], out: Path | None) -> None:
     """Run one experiment (see `rnnlab experiments`) and print its result as JSON."""
-    from rnnlab.experiments.worker import one_blas_thread
+    from rnnlab.runtime.worker import one_blas_thread
 
     one_blas_thread()
     from pydantic import ValidationError

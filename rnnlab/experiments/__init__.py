@@ -2,7 +2,7 @@
 
 The contract is in :mod:`rnnlab.experiments.base`, the list of modules in
 :mod:`rnnlab.experiments.registry`, running them (synchronously or as a
-background job) in :mod:`rnnlab.experiments.runner` and :mod:`rnnlab.experiments.jobs`.
+background job) in :mod:`rnnlab.experiments.runner` and :mod:`rnnlab.runtime` (the job queues and their worker).
 """
 
 from rnnlab.experiments.base import Cancelled, Diverged, Progress

@@ -1,1 +1,1 @@
-"""What runs experiments for a server: result caching (``cache``), grading a predict check against its live experiment (``predict``); later the job queue and the worker."""
+"""What runs experiments for a server: the job queues (``jobs``: the interface; ``local``: worker processes on this machine; ``redis_queue``: RQ in Redis), the job worker (``worker``), result caching (``cache``), grading a predict check against its live experiment (``predict``), and the lab's model services (``lab_models``)."""

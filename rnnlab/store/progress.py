@@ -142,6 +142,12 @@ class ProgressStore:
         with self.engine.connect() as conn:
             return [AnswerRecord(r.answer, bool(r.correct), _utc(r.at)) for r in conn.execute(query)]
 
+    def class_of(self, learner_id: str) -> str | None:
+        """The code of the class this learner joined, or None (not in a class, or never seen)."""
+        query = sa.select(learners.c.class_code).where(learners.c.id == learner_id)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one_or_none()
+
     def cookie_secret(self) -> str:
         """The secret that signs learner cookies: made once, then kept, so cookies survive restarts."""
         query = sa.select(meta.c.value).where(meta.c.key == "cookie_secret")

@@ -5,9 +5,12 @@ the two equal, so a change here comes with a new revision there.
 
 Tables:
     meta       key -> value (the cookie-signing secret lives here)
-    learners   one row per anonymous learner, with the step they were last on
+    classes    a class: its code, name, and the SHA-256 of its instructor key
+    learners   one row per anonymous learner, with the step they were last on,
+               the class they joined and the name they show its instructor (if any)
     steps      (learner, step): when it was first visited and when completed
     answers    every answer ever given, with its time; the latest per check counts
+    results    quick experiments' results, shared by every server process (an LRU by ``used_at``)
 
 Only the SQLite connection set-up (pragmas, ``BEGIN IMMEDIATE`` for writes) is
 dialect-specific; everything else is portable Core, so a PostgreSQL URL works the same way.
@@ -28,12 +31,29 @@ meta = sa.Table(
     sa.Column("value", sa.String(256), nullable=False),
 )
 
+classes = sa.Table(
+    "classes",
+    metadata,
+    sa.Column("code", sa.String(16), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("key_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 learners = sa.Table(
     "learners",
     metadata,
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("last_step", sa.Integer, nullable=True),
+    sa.Column(
+        "class_code",
+        sa.String(16),
+        sa.ForeignKey("classes.code", ondelete="SET NULL"),  # named learners_class_code_fkey by 0002
+        nullable=True,
+    ),
+    sa.Column("display_name", sa.String(80), nullable=True),
+    sa.Index("learners_by_class", "class_code"),
 )
 
 steps = sa.Table(
@@ -55,6 +75,16 @@ answers = sa.Table(
     sa.Column("correct", sa.Boolean, nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("answers_by_learner", "learner_id", "check_id", "id"),
+)
+
+results = sa.Table(
+    "results",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("experiment", sa.String(64), nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("used_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("results_by_use", "used_at"),
 )
 
 

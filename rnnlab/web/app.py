@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from rnnlab import __version__
-from rnnlab.experiments.jobs import JobManager
+from rnnlab.runtime.local import JobManager
 from rnnlab.runtime.cache import ResultCache, warm
 from rnnlab.store import ProgressStore
 from rnnlab.web import api, errors, pages

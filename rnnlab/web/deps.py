@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from rnnlab.experiments import runner
-from rnnlab.experiments.jobs import Job, JobManager
+from rnnlab.runtime.local import Job, JobManager
 from rnnlab.lesson import Lesson, load_lesson
 from rnnlab.runtime.cache import ResultCache
 from rnnlab.store import ProgressStore

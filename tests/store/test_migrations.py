@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -19,8 +20,25 @@ def test_a_new_database_is_migrated_to_head_with_exactly_the_schema_of_tables(db
     store = ProgressStore(db_url)
     with store.engine.connect() as conn:
         assert migrations.current(conn) == migrations.head()
-        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+        differences = compare_metadata(MigrationContext.configure(conn), metadata)
+        if conn.dialect.name == "sqlite":
+            # SQLAlchemy does not read ON DELETE back from SQLite's inline column constraint
+            # (0002 adds learners.class_code in place), so that key shows as removed and added
+            # again; its DDL is checked instead.
+            differences = [d for d in differences if not _same_fk_but_ondelete(d, differences)]
+            ddl = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'learners'").scalar()
+            assert "REFERENCES classes (code) ON DELETE SET NULL" in ddl
+        assert differences == []
     store.close()
+
+
+def _same_fk_but_ondelete(difference, differences) -> bool:
+    def key(fk):
+        return (fk.table.name, tuple(c.name for c in fk.columns), fk.referred_table.name)
+
+    kind, fk = difference[0], difference[1]
+    twin = {"remove_fk": "add_fk", "add_fk": "remove_fk"}.get(kind)
+    return twin is not None and any(d[0] == twin and key(d[1]) == key(fk) for d in differences)
 
 
 def test_opening_a_migrated_database_again_changes_nothing(db_url):
@@ -48,7 +66,10 @@ def test_servers_starting_at_once_on_an_empty_database_all_open_it(db_url):
 def test_sqlite_file_made_before_migrations_is_adopted_with_its_data(tmp_path):
     url = f"sqlite:///{tmp_path / 'progress.db'}"
     old = sa.create_engine(url)
-    metadata.create_all(old)  # how rnnlab made its database before there were migrations
+    with old.begin() as conn:  # revision 0001's schema without Alembic's table: what `create_all` made before migrations
+        cfg = migrations.config(conn)
+        command.upgrade(cfg, migrations.INITIAL)
+        conn.exec_driver_sql("DROP TABLE alembic_version")
     at = datetime(2026, 1, 2, tzinfo=timezone.utc)
     with old.begin() as conn:
         conn.exec_driver_sql("INSERT INTO meta VALUES ('cookie_secret', 'kept-from-before')")
@@ -68,7 +89,7 @@ def test_sqlite_file_made_before_migrations_is_adopted_with_its_data(tmp_path):
     store.close()
 
 
-@pytest.mark.parametrize("table", ["meta", "learners", "steps", "answers"])
+@pytest.mark.parametrize("table", ["meta", "classes", "learners", "steps", "answers", "results"])
 def test_migrations_are_what_creates_the_tables(tmp_path, table):
     store = ProgressStore(f"sqlite:///{tmp_path / 'progress.db'}")
     with store.engine.connect() as conn:

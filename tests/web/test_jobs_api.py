@@ -8,7 +8,7 @@ import fake_experiments
 import pytest
 from sse_client import events, start
 
-from rnnlab.experiments.jobs import JobManager
+from rnnlab.runtime.local import JobManager
 
 
 def test_job_streams_progress_then_the_result(client):
@@ -131,7 +131,7 @@ def test_worker_process_uses_one_blas_thread_whatever_the_server_was_given(clien
 def test_worker_process_runs_at_lower_priority_than_the_server(client):
     import os
 
-    from rnnlab.experiments.worker import WORKER_NICENESS
+    from rnnlab.runtime.worker import WORKER_NICENESS
 
     kind, data = events(client, start(client, "fake-blas"))[-1]
     assert kind == "result" and data["result"]["niceness"] == min(os.nice(0) + WORKER_NICENESS, 19)

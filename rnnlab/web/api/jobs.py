@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from rnnlab.experiments import runner
-from rnnlab.experiments.jobs import Event, Job, JobManager, TooManyJobs
+from rnnlab.runtime.local import Event, Job, JobManager, TooManyJobs
 from rnnlab.web.deps import find_experiment, get_experiments, get_job, get_jobs, get_settings, params_or_422
 from rnnlab.web.settings import Settings
 

@@ -23,8 +23,8 @@ from pydantic import BaseModel, Field
 
 from rnnlab.experiments import char_lm, runner, seq2seq_decode
 from rnnlab.experiments._npz_reader import TooLarge
-from rnnlab.experiments.jobs import JobManager, TooManyJobs
-from rnnlab.experiments.lab_models import SampleRequest, model_file, read_model_file, sample
+from rnnlab.runtime.local import JobManager, TooManyJobs
+from rnnlab.runtime.lab_models import SampleRequest, model_file, read_model_file, sample
 from rnnlab.web.deps import find_experiment, get_experiments, get_jobs, get_settings, params_or_422
 from rnnlab.web.settings import Settings
 

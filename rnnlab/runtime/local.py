@@ -4,12 +4,12 @@ Why processes: a small RNN's training loop is per-step Python that holds the
 GIL; in a thread it would compete with the server's requests for it, could not
 use a second core, and could not be stopped if it ignored a cancel. Each job gets a process from
 the ``spawn`` context (one BLAS thread, a lower CPU priority than the server's,
-see :mod:`rnnlab.experiments.worker`) that can be killed outright, and talks
+see :mod:`rnnlab.runtime.worker`) that can be killed outright, and talks
 back over a queue. A watcher task on the event loop drains that
 queue, enforces the time limit, and after a cancel gives the worker
 ``grace_s`` to stop before terminating it. The worker does not depend on the
 watcher: it holds a lifeline to the server and dies with it (``kill -9``
-included), and it keeps its own time limit (see :mod:`rnnlab.experiments.worker`).
+included), and it keeps its own time limit (see :mod:`rnnlab.runtime.worker`).
 
 ``JobManager`` methods are called from the event loop's thread (async handlers).
 """
@@ -28,7 +28,7 @@ from typing import AsyncIterator
 
 from pydantic import BaseModel
 
-from rnnlab.experiments import worker
+from rnnlab.runtime import worker
 
 POLL_S = 0.05  # how often a watcher looks at its worker's queue
 KEEPALIVE_S = 15.0  # an idle event stream gets a comment this often

@@ -1,4 +1,4 @@
-"""What runs inside a job's worker process (started by :mod:`rnnlab.experiments.jobs`).
+"""What runs inside a job's worker process (started by :mod:`rnnlab.runtime.local`).
 
 The worker imports the experiment module by name, runs it with a progress
 callback, and puts messages ``(kind, data)`` on the queue:

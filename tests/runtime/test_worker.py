@@ -12,8 +12,9 @@ from types import SimpleNamespace
 import pytest
 from pydantic import BaseModel
 
-from rnnlab.experiments import Cancelled, worker
-from rnnlab.experiments.worker import CHART_SHARE, EXIT_ORPHANED, EXIT_OVERTIME, Reporter
+from rnnlab.experiments import Cancelled
+from rnnlab.runtime import worker
+from rnnlab.runtime.worker import CHART_SHARE, EXIT_ORPHANED, EXIT_OVERTIME, Reporter
 
 FAKES = Path(__file__).parents[1] / "web"  # the test-only experiments live beside the web tests
 
