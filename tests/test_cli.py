@@ -156,7 +156,7 @@ def test_serve_on_every_interface_warns_and_prints_a_token_link_that_is_required
         local = f"http://127.0.0.1:{url.port}"
         with httpx.Client(base_url=local, timeout=10) as client:
             bare = client.get("/api/progress")
-            linked = client.get(f"/?token={token}")
+            linked = client.get(f"/?token={token}", headers={"Accept": "text/html"})  # a browser opening the link
             with_header = client.get("/api/progress", headers={"Authorization": f"token {token}"})
     finally:
         server.terminate()

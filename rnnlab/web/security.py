@@ -160,8 +160,9 @@ class SecurityMiddleware:
         refusal = self.check_host(headers) or self.check_token(scope, headers) or self.check_origin(scope, headers)
         if refusal is not None:
             await refuse(scope, send_with_headers, *refusal)
-        elif self.settings.token_required and token_in_query(scope) and scope["method"] in ("GET", "HEAD"):
-            await self.set_cookie_and_redirect(scope, send_with_headers)
+        elif (self.settings.token_required and token_in_query(scope) and scope["method"] in ("GET", "HEAD")
+              and "text/html" in headers.get("accept", "")):
+            await self.set_cookie_and_redirect(scope, send_with_headers)  # a browser opening the link
         else:
             await self.app(scope, receive, send_with_headers)
 
@@ -196,9 +197,14 @@ def token_in_query(scope: Scope) -> str | None:
 
 
 def presented_token(scope: Scope, headers: Headers) -> str | None:
-    """The token a request carries: in the query, the ``Authorization`` header or the cookie."""
+    """The token a request carries: in the ``Authorization: token …`` header, the query or the cookie.
+
+    Only the ``token`` scheme (as Jupyter's): ``Authorization: Bearer …`` is an
+    instructor's class key (``/class/{code}``), which may come with the server's
+    token in the query or the cookie.
+    """
     scheme, _, value = headers.get("authorization", "").partition(" ")
-    if scheme.lower() in ("token", "bearer") and value.strip():
+    if scheme.lower() == "token" and value.strip():
         return value.strip()
     return token_in_query(scope) or HTTPConnection(scope).cookies.get(TOKEN_COOKIE)
 
