@@ -106,16 +106,17 @@ def _number(check: Check, graded, measurement) -> dict[str, Any]:
 
 
 def _ordering(check: Check, graded) -> dict[str, Any]:
+    """Items in the right order, each with how many put it in its place; the common orders as positions (1-based)."""
     in_place, orders = Counter(), Counter()
     for record, result in graded:
         in_place.update(f["id"] for f in result.feedback if f["ok"])
         orders[tuple(record.answer["order"])] += 1
-    texts = {o.id: o.html for o in check.options}
+    options = {o.id: o for o in check.options}
+    position = {item: n for n, item in enumerate(check.order, 1)}
     return {
-        "items": [{"id": o.id, "html": o.html, "right": in_place[o.id], "feedback_html": o.feedback_html}
-                  for o in check.options],
-        "right_order_html": [texts[i] for i in check.order],
-        "orders": [{"order_html": [texts[i] for i in order], "count": n, "correct": order == tuple(check.order)}
+        "items": [{"id": i, "position": position[i], "html": options[i].html, "right": in_place[i],
+                   "feedback_html": options[i].feedback_html} for i in check.order],
+        "orders": [{"positions": [position.get(i, 0) for i in order], "count": n, "correct": order == tuple(check.order)}
                    for order, n in orders.most_common(TOP_ORDERS)],
     }
 

@@ -78,20 +78,19 @@ function numberRows(check) {
 }
 
 function orderingRows(check) {
-  const rows = check.items.map((item) => row(html("div", item.html, { class: "option-text" }), item.right,
-    check.answered, "good", misconception(item.feedback_html, "Why")));
+  const rows = check.items.map((item) => {
+    const label = html("div", item.html, { class: "option-text" });
+    label.prepend(el("span", { class: "position" }, `${item.position}.`));
+    const missed = item.right < check.answered; // explain a place only where someone missed it
+    return row(label, item.right, check.answered, "good", missed ? misconception(item.feedback_html, "Why") : null);
+  });
   const orders = el("li", { class: "dist-orders" },
-    el("p", { class: "dist-subhead" }, "Most common orders"),
-    el("ol", {}, ...check.orders.map((o) => {
-      const line = el("li", { class: o.correct ? "good" : "bad" });
-      o.order_html.forEach((h, i) => {
-        if (i) line.append(el("span", { class: "arrow", "aria-label": "then" }, " → "));
-        line.append(html("span", h));
-      });
-      line.append(el("span", { class: "order-count" }, ` · ${plural(o.count, "learner")}${o.correct ? " (right)" : ""}`));
-      return line;
-    })));
-  return [el("li", { class: "dist-subhead" }, "In the right place"), ...rows, check.orders.length ? orders : null];
+    el("p", { class: "dist-subhead" }, "Most common orders (numbered as above)"),
+    el("ul", {}, ...check.orders.map((o) => el("li", { class: o.correct ? "good" : "bad" },
+      el("span", { class: "order-seq" }, o.positions.join(" → ")),
+      el("span", { class: "order-count" }, ` · ${plural(o.count, "learner")}${o.correct ? " · right" : ""}`)))));
+  return [el("li", { class: "dist-subhead" }, "The right order, and how many put each step in its place"), ...rows,
+    check.orders.length ? orders : null];
 }
 
 function matchingRows(check) {
@@ -101,7 +100,7 @@ function matchingRows(check) {
     const wrong = item.common_wrong
       ? el("p", { class: "dist-note" }, "Most common wrong match: ", html("span", item.common_wrong.html),
         ` (${plural(item.common_wrong.count, "learner")})`) : null;
-    const note = el("div", {}, wrong, misconception(item.feedback_html, "Why"));
+    const note = wrong ? el("div", {}, wrong, misconception(item.feedback_html, "Why")) : null;
     return row(label, item.right, check.answered, "good", note);
   });
 }
