@@ -65,20 +65,16 @@ def _grades(check: Check, records: Iterable[Any], measurement: Callable[[], dict
     return graded
 
 
-def _choices(check: Check, graded, measurement) -> dict[str, Any]:
+def _choices(check: Check, graded) -> dict[str, Any]:
     counts = Counter()
     for _, result in graded:
         counts.update(f["id"] for f in result.feedback if f["chosen"])
-    sample = graded[0][1].feedback if graded else None  # predict feedback quotes the measurement: take it filled in
-    if sample is None and check.kind == "predict":
-        try:
-            sample = grade(check, {"choice": check.options[0].id}, measurement).feedback
-        except (LookupError, ValueError):
-            sample = None
-    feedback = {f["id"]: f for f in sample} if sample else {}
+    # A predict check's right option and feedback come from the live measurement: take them from a graded answer
+    # (with no answer yet nothing is run, and the options are shown without a right one).
+    feedback = {f["id"]: f for f in graded[0][1].feedback} if graded else {}
     return {"options": [{
         "id": o.id, "html": o.html, "count": counts[o.id],
-        "correct": feedback[o.id]["correct"] if o.id in feedback else o.correct,
+        "correct": feedback[o.id]["correct"] if o.id in feedback else o.correct,  # predict: the measured one
         "feedback_html": feedback[o.id]["html"] if o.id in feedback else o.feedback_html,
     } for o in check.options]}
 
@@ -143,7 +139,7 @@ def check_report(check: Check, records: Sequence[Any], measure: Callable[[Check]
     """One check's latest answers across the class (``records``: one latest answer per learner who answered)."""
     measured: dict[str, Any] = {}
 
-    def measurement() -> dict:  # run at most once, and only when someone answered (or a text needs it)
+    def measurement() -> dict:  # run at most once, and only when someone answered
         if "value" not in measured:
             measured.update(measure(check))
         return measured
@@ -160,7 +156,7 @@ def check_report(check: Check, records: Sequence[Any], measure: Callable[[Check]
     elif check.kind == "matching":
         report.update(_matching(check, graded))
     else:
-        report.update(_choices(check, graded, measurement))
+        report.update(_choices(check, graded))
     return report
 
 
@@ -195,7 +191,8 @@ CSV_COLUMNS = ("learner_no", "learner", "step", "check", "outcome", "answer", "c
 
 
 def answer_rows(lesson: Lesson, members: Sequence[Any]) -> Iterable[dict[str, Any]]:
-    """One row per learner × check, in join order then lesson order; unanswered checks have empty answer columns."""
+    """One row per learner × check, by learner number then in the lesson's order; unanswered checks have empty
+    answer and correct columns and 0 attempts."""
     checks = [lesson.checks[c] for s in lesson.steps for c in s.checks if c in lesson.checks]
     for m in members:
         for check in checks:

@@ -70,7 +70,8 @@ class LatestAnswer:
 
 @dataclass
 class Member:
-    """One learner of a class as the dashboard sees them; ``number`` is their place in join order (1-based)."""
+    """One learner of a class as the dashboard sees them; ``number`` (1-based) orders the class's learners
+    by when each first came to the lesson (the schema keeps no join time)."""
 
     number: int
     display_name: str | None
@@ -204,7 +205,7 @@ class ClassStore:
     # -- what the dashboard reads ---------------------------------------------------------
 
     def members(self, code: str) -> list[Member]:
-        """Everyone in the class, in join order, with their completed steps and latest answer per check.
+        """Everyone in the class (numbered as ``Member`` says), with their completed steps and latest answer per check.
 
         Three queries, whatever the class's size: the learners, their completed steps, and
         for each (learner, check) the latest answer with the number of attempts.
