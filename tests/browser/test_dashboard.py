@@ -29,3 +29,29 @@ def test_the_dashboard_updates_live_as_learners_join_and_answer(page, live_app, 
     expect(page.locator(".step-bar").first.locator(".step-bar-count")).to_have_text("1")
     assert axe_violations() == []
     screenshot("dashboard")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.emulate_media(color_scheme="dark")
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    assert axe_violations() == []
+    screenshot("dashboard-375-dark")
+
+
+def test_a_learner_joins_with_a_name_sees_the_class_on_the_home_page_and_leaves(page, live_app, base_url,
+                                                                              axe_violations, screenshot):
+    made = live_app.state.classes.create("Thursday lecture")
+    for width, scheme in ((1280, "light"), (375, "dark")):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.emulate_media(color_scheme=scheme)
+        page.goto(f"/join/{made.code.lower()}")
+        expect(page.locator("h1")).to_have_text("Thursday lecture")
+        assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+        assert axe_violations() == []
+        screenshot(f"join-{width}-{scheme}")
+    page.fill("#name", "Ada")
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{base_url}/")
+    expect(page.locator("#class-note")).to_contain_text("You are in the class Thursday lecture as “Ada”")
+    assert axe_violations() == []
+    page.click("#class-note button")
+    expect(page.locator("#class-note")).to_have_count(0)
+    assert live_app.state.classes.members(made.code) == []
