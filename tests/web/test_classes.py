@@ -221,3 +221,11 @@ def test_behind_a_server_token_the_instructor_sends_the_key_as_bearer_and_the_to
         client.cookies.set("rnnlab_token", "server-token")
         assert client.get(f"/class/{made.code}/dashboard.json", headers=bearer).status_code == 200
         assert client.get(f"/class/{made.code}/dashboard.json").status_code == 401  # the server's token is not the key
+
+
+def test_typing_a_code_on_join_leads_to_its_page_and_nowhere_else(client, made):
+    assert client.get("/join").status_code == 200
+    typed = client.get("/join", params={"code": f" {made.code.lower()} "}, follow_redirects=False)
+    assert (typed.status_code, typed.headers["location"]) == (303, f"/join/{made.code}")
+    odd = client.get("/join", params={"code": "//evil.example/../x"}, follow_redirects=False)
+    assert odd.headers["location"] == "/join/%2F%2FEVIL.EXAMPLE%2F..%2FX"

@@ -6,6 +6,8 @@ the lesson. ``POST /leave`` takes the learner out of their class again; their
 progress stays. ``/join?code=…`` (the form for typing a code) redirects to ``/join/{CODE}``.
 """
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
@@ -27,7 +29,7 @@ def unknown(request: Request, code: str):
 @router.get("/join", response_class=HTMLResponse)
 def join_form(request: Request, code: str = ""):
     if normal_code(code):
-        return RedirectResponse(f"/join/{normal_code(code)}", status_code=303)
+        return RedirectResponse(f"/join/{quote(normal_code(code), safe='')}", status_code=303)
     return templates.TemplateResponse(request, "join.html", {"found": None, "code": "", "max_name": DISPLAY_NAME_MAX})
 
 

@@ -172,8 +172,11 @@ function update(data) {
   errorBox.hidden = true;
 }
 
+let polling = false; // one request at a time: a slow answer is not overtaken by the next poll
+
 async function poll() {
-  if (document.hidden) return;
+  if (document.hidden || polling) return;
+  polling = true;
   try {
     const response = await fetch(`/class/${code}/dashboard.json`, { headers: { Accept: "application/json" }, cache: "no-store" });
     if (response.status === 401 || response.status === 403) {
@@ -188,6 +191,8 @@ async function poll() {
   } catch {
     live.classList.add("stale");
     liveText.textContent = "reconnecting…";
+  } finally {
+    polling = false;
   }
 }
 
