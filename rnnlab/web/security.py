@@ -129,14 +129,14 @@ class SecurityMiddleware:
     def check_token(self, scope: Scope, headers: Headers) -> tuple[int, str] | None:
         if not self.settings.token_required:
             return None
-        given = presented_tokens(scope, headers)
+        given = presented_token(scope, headers)
         if self.settings.token is None:
             return 403, ("this rnnlab server listens beyond this machine but was given no token, so it lets "
                          "nobody in: start it with `rnnlab serve --token TOKEN` (or without one to get a new one).")
-        if not given:
+        if given is None:
             return 401, ("this rnnlab server needs its access token: open the link `rnnlab serve` printed "
                          "in its terminal when it started (it ends in ?token=…), or send `Authorization: token …`.")
-        if not any([secrets.compare_digest(g.encode(), self.settings.token.encode()) for g in given]):
+        if not secrets.compare_digest(given.encode(), self.settings.token.encode()):
             return 403, ("that is not this server's token: open the link `rnnlab serve` printed when it started "
                          "(each start makes a new token unless --token was given).")
         return None
@@ -195,16 +195,12 @@ def token_in_query(scope: Scope) -> str | None:
     return None
 
 
-def presented_tokens(scope: Scope, headers: Headers) -> list[str]:
-    """The tokens a request carries: in the ``Authorization`` header, the query and the cookie.
-
-    Any of them may be the server's: ``Authorization: Bearer`` may instead hold a class's instructor
-    key (``rnnlab/web/instructor.py``), with the server's token then in the cookie or the query.
-    """
+def presented_token(scope: Scope, headers: Headers) -> str | None:
+    """The token a request carries: in the query, the ``Authorization`` header or the cookie."""
     scheme, _, value = headers.get("authorization", "").partition(" ")
-    found = [value.strip()] if scheme.lower() in ("token", "bearer") and value.strip() else []
-    found += [t for t in (token_in_query(scope), HTTPConnection(scope).cookies.get(TOKEN_COOKIE)) if t]
-    return found
+    if scheme.lower() in ("token", "bearer") and value.strip():
+        return value.strip()
+    return token_in_query(scope) or HTTPConnection(scope).cookies.get(TOKEN_COOKIE)
 
 
 async def refuse(scope: Scope, send: Send, status: int, message: str) -> None:

@@ -207,22 +207,6 @@ def test_the_csv_has_a_row_per_learner_and_check_and_defuses_formulas(client, ma
     assert attacker["answer"] == "-0.5"  # a plain number stays a number
 
 
-def test_behind_a_server_token_the_instructor_sends_the_key_as_bearer_and_the_token_as_its_cookie(tmp_path):
-    from fastapi.testclient import TestClient
-
-    from rnnlab.web.app import create_app
-    from rnnlab.web.settings import Settings, sqlite_url
-
-    app = create_app(Settings(db_url=sqlite_url(tmp_path / "p.db"), token="server-token"))
-    made = app.state.classes.create("A")
-    with TestClient(app, base_url="http://127.0.0.1") as client:
-        bearer = {"authorization": f"Bearer {made.instructor_key}"}
-        assert client.get(f"/class/{made.code}/dashboard.json", headers=bearer).status_code == 403  # no server token
-        client.cookies.set("rnnlab_token", "server-token")
-        assert client.get(f"/class/{made.code}/dashboard.json", headers=bearer).status_code == 200
-        assert client.get(f"/class/{made.code}/dashboard.json").status_code == 401  # the server's token is not the key
-
-
 def test_typing_a_code_on_join_leads_to_its_page_and_nowhere_else(client, made):
     assert client.get("/join").status_code == 200
     typed = client.get("/join", params={"code": f" {made.code.lower()} "}, follow_redirects=False)
