@@ -87,9 +87,10 @@ def _number(check: Check, graded, measurement) -> dict[str, Any]:
         expected = f["expected"]
         buckets["right" if f["ok"] else "low" if f["value"] < f["expected"] else "high"].append(f["value"])
     summary: dict[str, Any] = {"unit": check.numeric.unit if check.numeric else check.prediction.unit}
-    if expected is None and check.numeric is not None:
-        expected = check.numeric.value
-    summary["expected"] = None if expected is None else fmt(expected)
+    if check.numeric is not None:  # the lesson's own answer, as written, with its tolerance
+        summary["expected"], summary["tolerance"] = f"{check.numeric.value:.12g}", f"{check.numeric.tolerance:.12g}"
+    else:  # the live model's measurement, as the feedback prints it (None until someone answered)
+        summary["expected"], summary["tolerance"] = (None if expected is None else fmt(expected)), None
     for name, values in buckets.items():
         median = statistics.median(values) if values else None
         summary[name] = {"count": len(values), "median": None if median is None else fmt(median)}

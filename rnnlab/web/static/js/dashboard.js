@@ -68,7 +68,8 @@ function numberRows(check) {
   const median = (b) => (b.median === null ? "" : ` · median ${b.median}`);
   const unit = n.unit ? ` ${n.unit}` : "";
   return [
-    row(el("span", {}, `Right (${check.kind === "predict" ? "the model measured" : "answer"} ${n.expected ?? "—"}${unit})`),
+    row(el("span", {}, check.kind === "predict" ? `Right (the model measured ${n.expected ?? "—"}${unit})`
+      : `Right (${n.expected}${unit}${n.tolerance && n.tolerance !== "0" ? ` ± ${n.tolerance}` : ""})`),
       n.right.count, check.answered, "good"),
     row(el("span", {}, `Too low${median(n.low)}`), n.low.count, check.answered, "bad",
       n.low.feedback_html ? misconception(n.low.feedback_html) : null),
