@@ -156,7 +156,81 @@ def notebook(step: int, out: Path | None) -> None:
     click.echo(f"rnnlab: step {step} written to {out}", err=True)
 
 
+@main.group(name="class")
+def class_() -> None:
+    """Classes: a code learners join with, and a dashboard for their instructor."""
+
+
+DB_OPTION = click.option("--db", default=None, metavar="PATH|URL",
+                         help="The progress database the class lives in, as for `rnnlab serve --db`: a SQLite "
+                              "file or a database URL.  [default: progress.db in your user data folder]")
+
+
+@class_.command(name="create")
+@click.argument("name")
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True,
+              help='Print one line of JSON, {"code": …, "instructor_key": …}, and nothing else.')
+def class_create(name: str, db: str | None, as_json: bool) -> None:
+    """Create a class called NAME; print its code and its instructor key (shown only this once)."""
+    from rnnlab.store import ClassError, ClassStore
+
+    store = open_store(db)
+    try:
+        made = ClassStore(store).create(name)
+    except ClassError as exc:
+        raise click.UsageError(str(exc)) from None
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps({"code": made.code, "instructor_key": made.instructor_key}))
+        return
+    click.echo(f"rnnlab: class “{made.name}” created.\n"
+               f"  class code:      {made.code}\n"
+               f"  instructor key:  {made.instructor_key}\n"
+               "  (the key is shown only this once and is not stored: keep it somewhere safe)\n"
+               f"  learners open:   /join/{made.code}\n"
+               f"  you open:        /class/{made.code}  (it asks for the key once)\n"
+               f"on the address `rnnlab serve` prints, e.g. http://localhost:8000/join/{made.code}")
+
+
+@class_.command(name="list")
+@DB_OPTION
+def class_list(db: str | None) -> None:
+    """List the classes: code, learners who joined, created (UTC), name."""
+    from rnnlab.store import ClassStore
+
+    store = open_store(db)
+    try:
+        found = ClassStore(store).all()
+    finally:
+        store.close()
+    if not found:
+        click.echo("rnnlab: no classes yet; `rnnlab class create NAME` makes one.", err=True)
+    for info in found:
+        click.echo(f"{info.code:<8} {info.learners:>4} learner{'s' if info.learners != 1 else ' '}  "
+                   f"{info.created_at:%Y-%m-%d %H:%M}  {info.name}")
+
+
 # -- helpers ------------------------------------------------------------------
+
+
+def open_store(db: str | None):
+    """The progress database ``--db`` names (as ``serve`` reads it), or a ClickException saying why not."""
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    from rnnlab.store import ProgressStore
+    from rnnlab.web.settings import as_db_url, default_db_path, shown_db
+
+    url = as_db_url(db or default_db_path())
+    try:
+        shown = shown_db(url)
+    except ArgumentError as exc:
+        raise click.UsageError(f"--db: {exc}") from None
+    try:
+        return ProgressStore(url)
+    except (OSError, SQLAlchemyError) as exc:
+        raise click.ClickException(f"cannot open the progress database {shown}: {exc}") from None
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -208,3 +208,45 @@ def read_until(process, text: str, timeout_s: float = 30.0) -> list[str]:
                 return lines
         assert process.poll() is None, f"the server exited: {lines}"
     raise AssertionError(f"'{text}' was not printed in time: {lines}")
+
+
+# -- rnnlab class ------------------------------------------------------------------
+
+
+def test_class_create_prints_the_code_the_key_once_and_the_two_paths_then_list_shows_no_key(runner, tmp_path):
+    from rnnlab.store import ClassStore, ProgressStore
+
+    db = tmp_path / "p.db"
+    result = runner.invoke(main, ["class", "create", "RNNs, week 5", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    store = ProgressStore(f"sqlite:///{db}")
+    (made,) = ClassStore(store).all()
+    key = next(line.split()[-1] for line in result.output.splitlines() if "instructor key:" in line)
+    assert ClassStore(store).key_matches(made.code, key)
+    store.close()
+    assert "shown only this once" in result.output
+    assert f"/join/{made.code}" in result.output and f"/class/{made.code}" in result.output
+    listed = runner.invoke(main, ["class", "list", "--db", str(db)])
+    assert listed.exit_code == 0 and made.code in listed.output and "RNNs, week 5" in listed.output
+    assert key not in listed.output and "0 learners" in listed.output
+
+
+def test_class_create_with_a_bad_name_is_a_usage_error_with_a_sentence(runner, tmp_path):
+    result = runner.invoke(main, ["class", "create", "  ", "--db", str(tmp_path / "p.db")])
+    assert result.exit_code == 2 and "A class needs a name" in result.output
+
+
+def test_class_create_json_prints_exactly_one_line_a_real_process(tmp_path):
+    from rnnlab.store import ClassStore, ProgressStore
+
+    db = tmp_path / "p.db"
+    done = subprocess.run([sys.executable, "-m", "rnnlab.cli", "class", "create", "Week 5", "--db", str(db), "--json"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1
+    printed = json.loads(lines[0])
+    assert set(printed) == {"code", "instructor_key"}
+    store = ProgressStore(f"sqlite:///{db}")
+    assert ClassStore(store).key_matches(printed["code"], printed["instructor_key"])
+    store.close()

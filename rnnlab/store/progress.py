@@ -165,6 +165,11 @@ class ProgressStore:
 
     # -- helpers --------------------------------------------------------------
 
+    def write(self, work) -> None:
+        """Run ``work(conn)`` in one write transaction, as this store's own writes do (for the store's
+        other modules: :mod:`rnnlab.store.classes`)."""
+        self._write(work)
+
     def _write(self, work) -> None:
         """Run ``work(conn)`` in one write transaction, committed before this returns; retried when it collides."""
         collisions = busy = 0

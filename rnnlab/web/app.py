@@ -12,8 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from rnnlab import __version__
 from rnnlab.runtime.local import JobManager
 from rnnlab.runtime.cache import ResultCache, warm
-from rnnlab.store import ProgressStore
-from rnnlab.web import api, errors, pages
+from rnnlab.store import ClassStore, ProgressStore
+from rnnlab.web import api, errors, instructor, pages
 from rnnlab.web.learner import LearnerMiddleware
 from rnnlab.web.limits import JsonTooLarge
 from rnnlab.web.security import SecurityMiddleware
@@ -50,15 +50,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings, app.state.store, app.state.jobs, app.state.experiments = settings, store, jobs, experiments
     app.state.results = results
+    app.state.classes, app.state.secret = ClassStore(store), settings.secret or store.cookie_secret()
     app.add_middleware(
         LearnerMiddleware,
-        secret=settings.secret or store.cookie_secret(),
+        secret=app.state.secret,
         cookie_name=settings.cookie_name,
         max_age_s=settings.cookie_max_age_s,
     )
     app.add_middleware(JsonTooLarge)
     app.add_middleware(SecurityMiddleware, settings=settings)  # last added runs first: before anything else
     errors.install(app)
+    instructor.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in [*api.routers, pages.router]:
         app.include_router(router, max_body_size=settings.body_limit)  # a route may declare its own

@@ -20,7 +20,7 @@ from rnnlab.experiments import runner
 from rnnlab.runtime.local import Job, JobManager
 from rnnlab.lesson import Lesson, load_lesson
 from rnnlab.runtime.cache import ResultCache
-from rnnlab.store import ProgressStore
+from rnnlab.store import ClassStore, ProgressStore
 from rnnlab.web.settings import Settings
 
 
@@ -82,3 +82,8 @@ async def get_job(job_id: str, request: Request) -> Job:
 async def get_lesson() -> Lesson:
     """The validated lesson (loaded once and cached by ``rnnlab.lesson``)."""
     return load_lesson()
+
+
+async def get_classes(request: Request) -> ClassStore:
+    """Classes, their learners and their instructors' keys (in the progress database)."""
+    return request.app.state.classes

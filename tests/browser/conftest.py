@@ -35,10 +35,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The app served by uvicorn in a thread; yields its base URL."""
+def live_app(tmp_path_factory):
+    """The app ``live_server`` serves (tests reach its state, e.g. ``live_app.state.classes``)."""
     db = tmp_path_factory.mktemp("browser") / "progress.db"
-    app = create_app(Settings(db_url=sqlite_url(db)))
+    return create_app(Settings(db_url=sqlite_url(db)))
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """The app served by uvicorn in a thread; yields its base URL."""
+    app = live_app
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from rnnlab.web.pages import glossary, home, lab, notebooks, steps, summary
+from rnnlab.web.pages import classroom, glossary, home, join, lab, notebooks, steps, summary
 
 router = APIRouter()
-for page in (home, steps, notebooks, summary, glossary, lab):
+for page in (home, steps, notebooks, summary, glossary, lab, join, classroom):
     router.include_router(page.router)
