@@ -72,7 +72,8 @@ function mountJob(root, experiment) {
   });
   parts.chart.style.setProperty("--chart-height", "0px");
   parts.chart.append(el("p", { class: "muted chart-placeholder" }, "Choose the settings, then press Train."));
-  root.append(parts.controls.element, el("div", { class: "experiment-job" }, train, cancel, bar), parts.chart, parts.status);
+  // the status line under the buttons, as on the lab page: "Waiting…" and a refusal show where Train was pressed
+  root.append(parts.controls.element, el("div", { class: "experiment-job" }, train, cancel, bar), parts.status, parts.chart);
 }
 
 export async function initExperiments(container) {
