@@ -1,5 +1,5 @@
 """The browser's job client (static/js/jobs.js) against the real server: it rides out a
-dropped event stream, and a start the server refuses shows the server's own sentence."""
+lost event stream, and a start the server refuses shows the server's own sentence."""
 
 import re
 
@@ -24,23 +24,29 @@ def _smallest(page, widget):
         page.keyboard.press("Home")
 
 
-def test_a_dropped_event_stream_reconnects_and_the_job_still_ends_done(page, base_url, console_errors):
-    console_errors.allow("net::ERR_FAILED")  # the dropped connection, as the browser reports it
-    dropped = []
+@pytest.mark.parametrize("failure", ["dropped", "refused"])
+def test_a_lost_event_stream_is_reconnected_and_the_job_still_ends_done(page, base_url, console_errors, failure):
+    """The first connection fails as a network drop (the browser retries it) or as a proxy's 502
+    (the browser gives up on it: the client retries); the job itself is real and unaffected."""
+    console_errors.allow("net::ERR_FAILED" if failure == "dropped" else "status of 502")
+    failed = []
 
-    def drop_the_first(route):
-        if dropped:
+    def fail_the_first(route):
+        if failed:
             route.continue_()
         else:
-            dropped.append(route.request.url)
-            route.abort("failed")
+            failed.append(route.request.url)
+            if failure == "dropped":
+                route.abort("failed")
+            else:
+                route.fulfill(status=502, body="Bad Gateway", content_type="text/plain")
 
-    page.route("**/api/jobs/*/events", drop_the_first)
+    page.route("**/api/jobs/*/events", fail_the_first)
     widget = _open(page, base_url)
     _smallest(page, widget)
     widget.get_by_role("button", name="Train").click()
     expect(widget.locator(":scope > .experiment-status")).to_have_text("Done.", timeout=60_000)
-    assert len(dropped) == 1  # the first stream did fail, and a second one brought the result
+    assert len(failed) == 1  # the first stream did fail, and a later one brought the result
     expect(widget.locator(".experiment-chart svg").first).to_be_visible()
     expect(widget.get_by_role("button", name="Cancel")).to_be_hidden()
 

@@ -10,15 +10,16 @@
 //
 // after which the stream is closed here. If the connection drops mid-job the
 // browser's EventSource reconnects by itself and the server resends the latest
-// event, so a drop only ends the job here when the stream cannot come back (the
-// server answered something other than a stream, or several retries in a row failed).
+// event; a refused connection (a 502 from a proxy, say) is retried here. Only
+// several failed connections in a row end the job on the page.
 // bindJobControls() gives a page's Train / Cancel / progress bar / status line
 // their shared behaviour; the page says what to send and what to draw.
 
 import { deleteJSON, postJSON } from "./api.js";
 import { say } from "./dom.js";
 
-const RETRIES = 5; // failed reconnects in a row (the browser waits ~3 s between them) before giving up
+const RETRIES = 5; // failed connections in a row before the page gives up on the job
+const RETRY_MS = 3000; // before connecting again after a refusal (the browser's own delay for a drop)
 const LOST = "Lost the connection to the training job.";
 
 export class Job {
@@ -32,26 +33,32 @@ export class Job {
     this.id = id;
     this.url = `/api/jobs/${encodeURIComponent(id)}`;
     this.source = null;
+    this.retry = 0;
   }
 
   // Calls on.queued / on.progress with each such event's data, then exactly one of
   // on.result / on.error / on.cancelled; on.reconnecting() while a dropped stream retries.
   follow(on) {
-    const source = new EventSource(`${this.url}/events`);
-    this.source = source;
-    let failures = 0;
+    let failures = 0; // connections in a row that failed before any event came
     const end = (handler, data) => { this.close(); handler(data); };
-    const listen = (kind, handler) => source.addEventListener(kind, (event) => { failures = 0; handler(JSON.parse(event.data)); });
-    source.addEventListener("open", () => { failures = 0; });
-    listen("queued", (data) => on.queued?.(data));
-    listen("progress", (data) => on.progress?.(data));
-    listen("result", (data) => end(on.result, data));
-    listen("cancelled", (data) => end(on.cancelled, data));
-    source.addEventListener("error", (event) => {
-      if (event instanceof MessageEvent) end(on.error, JSON.parse(event.data)); // the job's own error event
-      else if (source.readyState === EventSource.CLOSED || ++failures > RETRIES) end(on.error, { message: LOST });
-      else on.reconnecting?.();
-    });
+    const connect = () => {
+      const source = new EventSource(`${this.url}/events`);
+      this.source = source;
+      const listen = (kind, handler) => source.addEventListener(kind, (event) => { failures = 0; handler(JSON.parse(event.data)); });
+      listen("queued", (data) => on.queued?.(data));
+      listen("progress", (data) => on.progress?.(data));
+      listen("result", (data) => end(on.result, data));
+      listen("cancelled", (data) => end(on.cancelled, data));
+      source.addEventListener("error", (event) => {
+        if (event instanceof MessageEvent) { end(on.error, JSON.parse(event.data)); return; } // the job's own error event
+        if (++failures > RETRIES) { end(on.error, { message: LOST }); return; }
+        on.reconnecting?.();
+        // A dropped connection the browser retries by itself; a refused one (a proxy's 502
+        // while a replica restarts) it gives up on (CLOSED), so this client retries it.
+        if (source.readyState === EventSource.CLOSED) this.retry = setTimeout(connect, RETRY_MS);
+      });
+    };
+    connect();
   }
 
   // Ask the job to stop (its stream then ends with cancelled). Throws ApiError (403: someone else's job).
@@ -60,12 +67,13 @@ export class Job {
   }
 
   close() {
+    clearTimeout(this.retry);
     this.source?.close();
     this.source = null;
   }
 }
 
-export const waitingText = (ahead) => `Waiting for a free trainer — ${ahead ? `${ahead} ahead of you` : "you are next"}`;
+const waitingText = (ahead) => `Waiting for a free trainer — ${ahead ? `${ahead} ahead of you` : "you are next"}`;
 
 // One training widget: {train, cancel, bar, status} elements and what the page adds:
 //   request()       {url, body} to start a job, or null to not start (the page said why)

@@ -6,7 +6,7 @@
 // back to /api/lab/* to sample or to become an .npz file. Training is the
 // shared job client's (jobs.js), charts the shared drawer's (charts.js).
 
-import { ApiError, getJSON, postJSON } from "./api.js";
+import { getJSON, postJSON, postRaw } from "./api.js";
 import { chartDrawer } from "./charts.js";
 import { buildControls } from "./controls.js";
 import { el, say } from "./dom.js";
@@ -16,19 +16,6 @@ const OWN = new Set(["text", "init", "vocab"]); // params this page sets itself
 const $ = (id) => document.getElementById(id);
 const lab = $("lab");
 const state = { text: null, init: null, model: null, view: null };
-
-async function postRaw(url, body, type) {
-  let response;
-  try {
-    response = await fetch(url, { method: "POST", body, headers: { "Content-Type": type, Accept: "application/json" } });
-  } catch {
-    throw new ApiError("Could not reach the rnnlab server. Is it still running?", 0);
-  }
-  if (response.ok) return response;
-  let detail = `The server answered ${response.status}.`;
-  try { detail = (await response.json()).detail || detail; } catch { /* not JSON */ }
-  throw new ApiError(typeof detail === "string" ? detail : JSON.stringify(detail), response.status);
-}
 
 // -- 1. the text -------------------------------------------------------------
 
