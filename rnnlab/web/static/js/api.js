@@ -1,4 +1,5 @@
-// JSON over fetch, with the server's {"detail": ...} turned into a readable Error.
+// Requests to the rnnlab server (JSON, or a raw body for the lab's uploads), with
+// the server's {"detail": ...} turned into a readable Error.
 
 export class ApiError extends Error {
   constructor(message, status) {
@@ -20,12 +21,8 @@ function detailMessage(body, status) {
   return `The server answered ${status}.`;
 }
 
-async function request(method, url, body, signal) {
-  const init = { method, signal, headers: { Accept: "application/json" } };
-  if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
+// The Response when it is ok; otherwise an ApiError carrying the server's sentence.
+async function send(url, init) {
   let response;
   try {
     response = await fetch(url, init);
@@ -33,13 +30,24 @@ async function request(method, url, body, signal) {
     if (err.name === "AbortError") throw err;
     throw new ApiError("Could not reach the rnnlab server. Is it still running?", 0);
   }
-  const text = await response.text();
+  if (response.ok) return response;
   let data = null;
-  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
-  if (!response.ok) throw new ApiError(detailMessage(data, response.status), response.status);
-  return data;
+  try { data = await response.json(); } catch { data = null; }
+  throw new ApiError(detailMessage(data, response.status), response.status);
+}
+
+async function request(method, url, body, signal) {
+  const init = { method, signal, headers: { Accept: "application/json" } };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const text = await (await send(url, init)).text();
+  try { return text ? JSON.parse(text) : null; } catch { return null; }
 }
 
 export const getJSON = (url, signal) => request("GET", url, undefined, signal);
 export const postJSON = (url, body, signal) => request("POST", url, body, signal);
 export const deleteJSON = (url) => request("DELETE", url);
+// A body that is not JSON (pasted text, a file) as `type`; the Response, to read as .json() or .blob().
+export const postRaw = (url, body, type) => send(url, { method: "POST", body, headers: { "Content-Type": type, Accept: "application/json" } });

@@ -147,6 +147,30 @@ export async function drawChart(element, spec) {
   return result.view;
 }
 
+// A function drawing specs into one element in order, skipping any that a newer
+// one made stale while it drew (progress events outrun vega); onError(message)
+// hears when a spec cannot be drawn.
+export function chartDrawer(element, onError) {
+  let latest = null;
+  let busy = false;
+  return async function redraw(spec) {
+    latest = spec;
+    if (busy) return;
+    busy = true;
+    try {
+      while (latest) {
+        const next = latest;
+        latest = null;
+        await drawChart(element, next);
+      }
+    } catch (err) {
+      onError(`The chart could not be drawn: ${err.message}`);
+    } finally {
+      busy = false;
+    }
+  };
+}
+
 darkQuery.addEventListener("change", () => {
   for (const [element, { spec }] of drawn) {
     if (element.isConnected) drawChart(element, spec);

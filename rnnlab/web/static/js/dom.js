@@ -1,4 +1,5 @@
-// Tiny DOM helpers: el(tag, attrs, ...children) and html(tag, trustedHtml, attrs).
+// Tiny DOM helpers: el(tag, attrs, ...children), html(tag, trustedHtml, attrs) and
+// say(statusLine, message, isError).
 // html() is only given HTML rendered by the server from the lesson's own sources.
 
 export function el(tag, attrs = {}, ...children) {
@@ -26,4 +27,10 @@ export function debounce(fn, ms) {
     clearTimeout(timer);
     timer = setTimeout(() => fn(...args), ms);
   };
+}
+
+// A status line (role="status", so screen readers hear it) shows one message, red when it is an error.
+export function say(node, message, isError = false) {
+  node.textContent = message;
+  node.classList.toggle("error", isError);
 }

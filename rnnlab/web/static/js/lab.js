@@ -3,35 +3,19 @@
 // widget's buildControls); the text, a saved model to continue from, the live
 // chart, samples, the unit-tinted text and the download are this page's own.
 // Trained weights live in the page (from the job's final result) and travel
-// back to /api/lab/* to sample or to become an .npz file.
+// back to /api/lab/* to sample or to become an .npz file. Training is the
+// shared job client's (jobs.js), charts the shared drawer's (charts.js).
 
-import { ApiError, deleteJSON, getJSON, postJSON } from "./api.js";
-import { drawChart } from "./charts.js";
+import { getJSON, postJSON, postRaw } from "./api.js";
+import { chartDrawer } from "./charts.js";
 import { buildControls } from "./controls.js";
-import { el } from "./dom.js";
+import { el, say } from "./dom.js";
+import { bindJobControls } from "./jobs.js";
 
 const OWN = new Set(["text", "init", "vocab"]); // params this page sets itself
 const $ = (id) => document.getElementById(id);
 const lab = $("lab");
-const state = { text: null, init: null, model: null, job: null, events: null, view: null };
-
-function say(node, message, isError = false) {
-  node.textContent = message;
-  node.classList.toggle("error", isError);
-}
-
-async function postRaw(url, body, type) {
-  let response;
-  try {
-    response = await fetch(url, { method: "POST", body, headers: { "Content-Type": type, Accept: "application/json" } });
-  } catch {
-    throw new ApiError("Could not reach the rnnlab server. Is it still running?", 0);
-  }
-  if (response.ok) return response;
-  let detail = `The server answered ${response.status}.`;
-  try { detail = (await response.json()).detail || detail; } catch { /* not JSON */ }
-  throw new ApiError(typeof detail === "string" ? detail : JSON.stringify(detail), response.status);
-}
+const state = { text: null, init: null, model: null, view: null };
 
 // -- 1. the text -------------------------------------------------------------
 
@@ -90,21 +74,6 @@ function bindModelFile() {
 
 // -- 3. training -----------------------------------------------------------------
 
-function makeDrawer(chart) {
-  let latest = null;
-  let busy = false;
-  return async (spec) => {
-    latest = spec;
-    if (busy) return;
-    busy = true;
-    try {
-      while (latest) { const next = latest; latest = null; await drawChart(chart, next); }
-    } catch (err) {
-      say($("lab-status"), `The chart could not be drawn: ${err.message}`, true);
-    } finally { busy = false; }
-  };
-}
-
 function showBaselines(result) {
   const table = $("lab-baselines");
   const rows = Object.entries(result.baselines).map(([name, value]) => el("tr", {}, el("th", { scope: "row" }, `${name} baseline`), el("td", {}, value.toFixed(3))));
@@ -125,51 +94,29 @@ function show(data, redraw) {
   if (r.activations.length) showUnits({ text: r.passage, activations: r.activations, label: "a passage of validation text" });
 }
 
-function stopped(message, isError = false) {
-  if (state.events) state.events.close();
-  state.events = null;
-  state.job = null;
-  $("lab-train").disabled = false;
-  $("lab-cancel").hidden = true;
-  $("lab-progress").hidden = true;
-  say($("lab-status"), message, isError);
-}
-
 function bindTraining(controls) {
-  const redraw = makeDrawer($("lab-chart"));
-  $("lab-train").addEventListener("click", async () => {
-    if (useOwn() && !state.text) { say($("lab-status"), "Paste or upload your text first (or choose Tiny Shakespeare).", true); return; }
-    const params = { ...controls.values(), text: useOwn() ? state.text : null };
-    if (state.init) Object.assign(params, { init: state.init.weights, vocab: state.init.vocab });
-    $("lab-train").disabled = true;
-    say($("lab-status"), "Starting… (counting n-grams first)");
-    try {
-      state.job = (await postJSON("/api/lab/char-lm/jobs", { params })).id;
-    } catch (err) { stopped(err.message, true); return; }
-    $("lab-cancel").hidden = false;
-    $("lab-progress").hidden = false;
-    const events = new EventSource(`/api/jobs/${encodeURIComponent(state.job)}/events`);
-    state.events = events;
-    events.addEventListener("progress", (event) => {
-      const data = JSON.parse(event.data);
-      $("lab-progress").value = data.fraction ?? 0;
-      say($("lab-status"), `Training… step ${data.result.steps_done} of ${data.result.steps}`);
+  const status = $("lab-status");
+  const redraw = chartDrawer($("lab-chart"), (message) => say(status, message, true));
+  bindJobControls({ train: $("lab-train"), cancel: $("lab-cancel"), bar: $("lab-progress"), status }, {
+    request: () => {
+      if (useOwn() && !state.text) { say(status, "Paste or upload your text first (or choose Tiny Shakespeare).", true); return null; }
+      const params = { ...controls.values(), text: useOwn() ? state.text : null };
+      if (state.init) Object.assign(params, { init: state.init.weights, vocab: state.init.vocab });
+      return { url: "/api/lab/char-lm/jobs", body: { params } };
+    },
+    starting: "Starting… (counting n-grams first)",
+    progress: (data) => {
       show(data, redraw);
-    });
-    events.addEventListener("result", (event) => {
-      const data = JSON.parse(event.data);
+      return `Training… step ${data.result.steps_done} of ${data.result.steps}`;
+    },
+    result: (data) => {
       show(data, redraw);
       state.model = { weights: data.result.weights, vocab: data.result.vocab };
       $("lab-download").disabled = false;
       $("lab-resample").disabled = false;
-      stopped(`Done: validation loss ${data.result.val_loss.at(-1).toFixed(3)} nats per character.`);
-    });
-    events.addEventListener("cancelled", () => stopped("Cancelled. The chart shows how far it got."));
-    events.addEventListener("error", (event) => stopped(event.data ? JSON.parse(event.data).message : "Lost the connection to the training job.", true));
-  });
-  $("lab-cancel").addEventListener("click", async () => {
-    if (!state.job) return;
-    try { await deleteJSON(`/api/jobs/${encodeURIComponent(state.job)}`); } catch (err) { say($("lab-status"), err.message, true); }
+      return `Done: validation loss ${data.result.val_loss.at(-1).toFixed(3)} nats per character.`;
+    },
+    cancelled: "Cancelled. The chart shows how far it got.",
   });
 }
 

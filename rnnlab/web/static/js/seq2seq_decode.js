@@ -6,7 +6,7 @@
 
 import { postJSON } from "./api.js";
 import { drawChart } from "./charts.js";
-import { el } from "./dom.js";
+import { el, say } from "./dom.js";
 
 const EXAMPLE = "Sunday, 14 March 2021";
 let counter = 0;
@@ -38,13 +38,11 @@ function mount(root, weights) {
     button.disabled = true;
     try {
       const body = await postJSON("/api/lab/seq2seq/decode", { text: input.value, weights });
-      status.textContent = "";
-      status.classList.remove("error");
+      say(status, "");
       outputs.replaceChildren(...body.result.decodings.map(decodingRow));
       await drawChart(chart, body.spec);
     } catch (err) {
-      status.textContent = err.message;
-      status.classList.add("error");
+      say(status, err.message, true);
     } finally { button.disabled = false; }
   };
   button.addEventListener("click", run);
