@@ -60,7 +60,8 @@ def with_job_processes(client: httpx.Client, jobs, n: int) -> tuple[list[float],
     time.sleep(3.0)  # let both workers start and report
 
     def steps() -> int:
-        return sum(jobs.get(i).latest.data["result"]["step"][-1] for i in ids if jobs.get(i).latest)
+        latest = [jobs.latest(i) for i in ids]  # read from the job spool, as any server process would
+        return sum(event.data["result"]["step"][-1] for event in latest if event is not None)
 
     before, start = steps(), time.perf_counter()
     try:

@@ -133,13 +133,15 @@ class Watcher:
         return job.launched
 
     def close(self) -> None:
-        """Stop every worker and the thread (the server is going away)."""
+        """Stop every worker and the thread (the server is going away; if it starts again, so does the thread)."""
         with self._changed:
             self._closing = True
             self._changed.notify()
             thread = self._thread
         if thread is not None:
             thread.join(timeout=10 + 2 * len(self._jobs))
+        with self._changed:
+            self._closing, self._thread = False, None
 
     def _run(self) -> None:
         while True:
@@ -284,10 +286,10 @@ class LocalJobs:
                  grace_s: float, keep_s: float, progress_interval_s: float):
         self.max_jobs, self.learner_jobs, self.class_jobs = max_jobs, learner_jobs, class_jobs
         self.keep_s = keep_s
-        self._remove_spool = None
+        self._temp_spool = spool is None
         if spool is None:
             spool = Path(tempfile.mkdtemp(prefix="rnnlab-jobs-"))
-            self._remove_spool = weakref.finalize(self, shutil.rmtree, spool, True)
+            weakref.finalize(self, shutil.rmtree, spool, True)  # at the latest when this queue or Python goes
         self.spool = Spool(spool)
         self._watcher = Watcher(grace_s, progress_interval_s)
 
@@ -340,10 +342,10 @@ class LocalJobs:
         return await self.status(job_id)
 
     async def shutdown(self) -> None:
-        """Stop the workers this process owns (their followers elsewhere get an error); remove a temp spool."""
+        """Stop the workers this process owns (their followers elsewhere get an error); empty a temp spool."""
         await asyncio.to_thread(self._watcher.close)
-        if self._remove_spool is not None:
-            self._remove_spool()
+        if self._temp_spool:
+            shutil.rmtree(self.spool.root, ignore_errors=True)  # made again if this app starts again
 
     # -- for tests and benchmarks ----------------------------------------------
 

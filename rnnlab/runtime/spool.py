@@ -156,7 +156,11 @@ class Spool:
     def __init__(self, root: Path):
         self.root = Path(root)
         self.jobs_dir = self.root / "jobs"
-        self.jobs_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # job data is the learners': this user only
+        self.make()
+
+    def make(self) -> None:
+        """Make the spool's folders if they are missing (job data is the learners': this user only)."""
+        self.jobs_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def job(self, job_id: str) -> JobFiles:
         """The job's folder; ``NoSuchJob`` if there is none (or ``job_id`` could not name one)."""
@@ -165,11 +169,14 @@ class Spool:
         return JobFiles(self.jobs_dir / job_id)
 
     def job_ids(self) -> list[str]:
+        if not self.jobs_dir.is_dir():
+            return []
         return sorted(p.name for p in self.jobs_dir.iterdir() if not p.name.startswith("."))
 
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the spool's lock: one process at a time counts, makes or removes jobs."""
+        self.make()  # again: a server's own temp spool goes at its shutdown, and a server may start again
         with open(self.root / "lock", "a") as file:
             fcntl.flock(file, fcntl.LOCK_EX)
             yield  # closing the file releases the lock
