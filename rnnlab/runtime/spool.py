@@ -3,7 +3,7 @@
 With ``rnnlab serve --workers N`` a learner's requests land on any of N server
 processes: the one that started a job may not be the one asked for its events
 or its cancel. So a job's state lives in a spool directory they all share
-(``Settings.job_spool``), one folder per job::
+(``Settings.job_spool``, a folder on a local disk: flock must work there), one folder per job::
 
     lock                     flock'd while a process counts, creates or removes jobs
     jobs/<id>/job.json       who started it and where: {"experiment", "learner_id", "class_code",
