@@ -150,7 +150,10 @@ class Watcher:
                     self._changed.wait()  # idle: nothing to poll
                 new, self._new, closing = self._new, [], self._closing
             for job in new:
-                self._start(job) if not closing else self._refuse(job)
+                if closing:
+                    self._refuse(job)
+                else:
+                    self._start(job)
             if closing:
                 self._stop_all()
                 return
@@ -302,14 +305,15 @@ class LocalJobs:
         return await asyncio.to_thread(self._status, job_id)
 
     async def follow(self, job_id: str) -> AsyncIterator[Event | None]:
-        """Polls the job's files (see the module's docstring); raises ``NoSuchJob`` before the first event."""
+        """Polls the job's files (see the module's docstring); ``NoSuchJob`` at the first step if there is no such job."""
         files = self.spool.job(job_id)
         seen, version = 0, None
         quiet_since = owner_checked = time.monotonic()
         while True:
             ended = files.has_final()  # before reading the latest: the owner writes that first
-            if files.latest_version() not in (None, version):
-                version = files.latest_version()
+            current = files.latest_version()
+            if current is not None and current != version:
+                version = current
                 latest = await asyncio.to_thread(files.latest)
                 if latest is not None and latest.seq > seen:
                     seen, quiet_since = latest.seq, time.monotonic()
