@@ -305,7 +305,7 @@ class LocalJobs:
         return await asyncio.to_thread(self._status, job_id)
 
     async def follow(self, job_id: str) -> AsyncIterator[Event | None]:
-        """Polls the job's files (see the module's docstring); ``NoSuchJob`` at the first step if there is no such job."""
+        """Polls the job's files (see the module's docstring); ``NoSuchJob`` at the first step if there is none."""
         files = self.spool.job(job_id)
         seen, version = 0, None
         quiet_since = owner_checked = time.monotonic()

@@ -55,7 +55,8 @@ def start_as(client, learner_id: str, **params) -> str:
 
 
 def refusal(client, learner_id: str) -> str:
-    response = client.post("/api/jobs", json={"experiment": "fake-counter", "params": LONG}, headers=learner(learner_id))
+    body = {"experiment": "fake-counter", "params": LONG}
+    response = client.post("/api/jobs", json=body, headers=learner(learner_id))
     assert response.status_code == 429, response.text
     return response.json()["detail"]
 
@@ -98,7 +99,8 @@ def test_limits_per_learner_per_class_and_per_machine_count_every_server_process
     a, b = servers(learner_jobs=1, class_jobs=2, max_jobs=3)
     join_class(settings.db_url, "C1", ["ada", "bob", "cy"])
     started = [("ada", start_as(a, "ada", **LONG))]
-    assert refusal(b, "ada") == "you already have 1 training job running or waiting — wait for one to finish or cancel it"
+    assert refusal(b, "ada") == (
+        "you already have 1 training job running or waiting — wait for one to finish or cancel it")
     started.append(("bob", start_as(b, "bob", **LONG)))
     assert refusal(a, "cy") == "your class already has 2 training jobs running or waiting — try again in a minute"
     started.append(("dan", start_as(a, "dan", **LONG)))  # in no class
