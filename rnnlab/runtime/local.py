@@ -57,7 +57,7 @@ from rnnlab.runtime.spool import SERVER_GONE, JobFiles, Spool
 log = logging.getLogger(__name__)
 
 POLL_S = 0.05  # how often the watcher looks at its workers
-FOLLOW_S = 0.1  # how often a follower looks at the job's files (a stat or two)
+FOLLOW_S = 0.05  # how often a follower looks at the job's files (two stats): as often as the watcher drains
 OWNER_CHECK_S = 1.0  # how often a follower makes sure the job's server is still there
 KEEPALIVE_S = 15.0  # an idle event stream gets a comment this often
 
