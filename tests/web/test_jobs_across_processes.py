@@ -72,10 +72,10 @@ def join_class(db_url: str, code: str, learner_ids: list[str]) -> None:
 
 def test_a_job_started_on_one_server_process_streams_through_another(servers):
     a, b = servers()
-    stream = events(b, start_as(a, "ada", steps=8, delay_s=0.1))
+    stream = events(b, start_as(a, "ada", steps=20, delay_s=0.1))  # 2 s: long enough for reports on a busy machine
     kinds = [kind for kind, _ in stream]
     assert kinds[-1] == "result" and kinds.count("progress") >= 2
-    assert stream[-1][1]["result"] == {"counts": [float(k) for k in range(8)]}
+    assert stream[-1][1]["result"] == {"counts": [float(k) for k in range(20)]}
 
 
 def test_a_job_started_on_one_server_process_is_cancelled_from_another(servers):
