@@ -84,7 +84,11 @@ async def get_job(job_id: str, request: Request) -> JobStatus:
     try:
         return await request.app.state.jobs.status(job_id)
     except NoSuchJob:
-        raise HTTPException(404, f"there is no job '{job_id}' (finished jobs are kept for a few minutes)") from None
+        raise no_such_job(job_id) from None
+
+
+def no_such_job(job_id: str) -> HTTPException:
+    return HTTPException(404, f"there is no job '{job_id}' (finished jobs are kept for a few minutes)")
 
 
 async def get_lesson() -> Lesson:

@@ -16,9 +16,9 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from rnnlab.experiments import runner
-from rnnlab.runtime.jobs import Event, JobQueue, JobRefused, JobStatus, Owner
+from rnnlab.runtime.jobs import Event, JobQueue, JobRefused, JobStatus, NoSuchJob, Owner
 from rnnlab.web.deps import (find_experiment, get_experiments, get_job, get_jobs, get_learner_id, get_owner,
-                             get_settings, params_or_422)
+                             get_settings, no_such_job, params_or_422)
 from rnnlab.web.settings import Settings
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
@@ -67,7 +67,10 @@ async def cancel_job(job: JobStatus = Depends(get_job), jobs: JobQueue = Depends
     """Ask the job to stop: ``"stopping"``, or how it already ended. Only the learner who started it may."""
     if job.owner.learner_id != learner_id:
         raise HTTPException(403, "this job was started by someone else")
-    job = await jobs.cancel(job.id)
+    try:
+        job = await jobs.cancel(job.id)
+    except NoSuchJob:  # forgotten since the line above (kept for minutes: rare)
+        raise no_such_job(job.id) from None
     return {"id": job.id, "state": "stopping" if job.running else job.state}
 
 
