@@ -226,7 +226,7 @@ class Spool:
                 continue
             files = JobFiles(folder)
             if not files.has_final() and files.owner_alive():
-                found.append(files.info())  # (only a dead process's half-made folder lacks it, and those start with NEW)
+                found.append(files.info())  # every whole folder has it (a half-made one's name starts with NEW)
             elif not files.has_final():  # checked again: its owner writes final, then lets go
                 files.write_final(Event("error", {"message": SERVER_GONE}))
             elif now - (files.finished_at() or now) > keep_s:
