@@ -297,9 +297,14 @@ class LocalJobs:
         self._watcher = Watcher(grace_s, progress_interval_s)
 
     async def start(self, module: ModuleType, params: BaseModel, time_limit_s: float, owner: Owner) -> str:
-        """Count, reserve (off the event loop: it waits for the spool's lock), then have the watcher start it."""
-        job = await asyncio.to_thread(self._reserve, module, params, time_limit_s, owner)
-        return await asyncio.wrap_future(self._watcher.launch(job))
+        """Count and reserve (off the event loop: it waits for the spool's lock), then have the watcher start it.
+
+        Both in one thread call: a request cancelled meanwhile cannot leave a reserved job that nobody trains.
+        """
+        def reserve_and_launch() -> concurrent.futures.Future:
+            return self._watcher.launch(self._reserve(module, params, time_limit_s, owner))
+
+        return await asyncio.wrap_future(await asyncio.to_thread(reserve_and_launch))
 
     async def status(self, job_id: str) -> JobStatus:
         return await asyncio.to_thread(self._status, job_id)
