@@ -39,7 +39,6 @@ import multiprocessing
 import os
 import secrets
 import shutil
-import tempfile
 import threading
 import time
 import weakref
@@ -52,7 +51,7 @@ from pydantic import BaseModel
 
 from rnnlab.runtime import worker
 from rnnlab.runtime.jobs import Event, JobRefused, JobStatus, NoSuchJob, Owner
-from rnnlab.runtime.spool import SERVER_GONE, JobFiles, Spool
+from rnnlab.runtime.spool import SERVER_GONE, JobFiles, Spool, make_temp_spool, remove_temp_spool
 
 log = logging.getLogger(__name__)
 
@@ -282,7 +281,7 @@ class LocalJobs:
     """The embedded ``JobQueue``: worker processes on this machine, shared through a spool directory.
 
     ``spool``: the directory this machine's server processes share (``Settings.job_spool``);
-    None: a fresh temp dir of this queue's own, removed at ``shutdown``.
+    None: a fresh temp dir of this queue's own, emptied at ``shutdown`` and removed with the queue.
     """
 
     def __init__(self, spool: Path | None, *, max_jobs: int, learner_jobs: int, class_jobs: int | None,
@@ -291,8 +290,8 @@ class LocalJobs:
         self.keep_s = keep_s
         self._temp_spool = spool is None
         if spool is None:
-            spool = Path(tempfile.mkdtemp(prefix="rnnlab-jobs-"))
-            weakref.finalize(self, shutil.rmtree, spool, True)  # at the latest when this queue or Python goes
+            spool, in_use = make_temp_spool()
+            weakref.finalize(self, remove_temp_spool, spool, in_use)  # when this queue goes, or Python does
         self.spool = Spool(spool)
         self._watcher = Watcher(grace_s, progress_interval_s)
 
@@ -354,7 +353,7 @@ class LocalJobs:
         """Stop the workers this process owns (their followers elsewhere get an error); empty a temp spool."""
         await asyncio.to_thread(self._watcher.close)
         if self._temp_spool:
-            shutil.rmtree(self.spool.root, ignore_errors=True)  # made again if this app starts again
+            shutil.rmtree(self.spool.jobs_dir, ignore_errors=True)  # its folder goes with this queue
 
     # -- for tests and benchmarks ----------------------------------------------
 

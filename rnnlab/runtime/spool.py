@@ -31,6 +31,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ from typing import Iterator
 from rnnlab.runtime.jobs import Event, NoSuchJob
 
 SERVER_GONE = "the server process training this job stopped"
+TEMP_PREFIX = "rnnlab-spool-"  # a server's own temp spool (Settings.job_spool None)
+IN_USE = "in-use"  # a temp spool's file that its server holds a flock on
 JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what secrets.token_urlsafe makes: a job id is a folder name
 NEW = ".new-"  # a job folder being made (under the spool's lock), renamed into place when whole
 
@@ -70,6 +73,30 @@ def held_elsewhere(path: Path) -> bool:
     finally:
         os.close(fd)  # also releases the lock if we got it
     return False
+
+
+def make_temp_spool() -> tuple[Path, int]:
+    """A fresh temp folder for one server's own spool, and the fd of the flock that marks it in use.
+
+    The folder goes when its server does (see ``remove_temp_spool``). One whose
+    server was killed (``kill -9``) has lost its flock: it goes here, when the
+    next server on this machine makes its own.
+    """
+    temp = Path(tempfile.gettempdir())
+    for old in temp.glob(f"{TEMP_PREFIX}*"):
+        if old.is_dir() and old.stat().st_uid == os.getuid() and not held_elsewhere(old / IN_USE):
+            shutil.rmtree(old, ignore_errors=True)
+    new = Path(tempfile.mkdtemp(prefix=f".{TEMP_PREFIX}"))  # hidden from the sweep above until it is marked
+    fd = os.open(new / IN_USE, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    root = temp / new.name[1:]
+    new.rename(root)
+    return root, fd
+
+
+def remove_temp_spool(root: Path, in_use: int) -> None:
+    shutil.rmtree(root, ignore_errors=True)
+    os.close(in_use)
 
 
 class JobFiles:
@@ -159,7 +186,7 @@ class Spool:
         self.make()
 
     def make(self) -> None:
-        """Make the spool's folders if they are missing (job data is the learners': this user only)."""
+        """Make the spool's folders if missing (job data is the learners': this user only)."""
         self.jobs_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def job(self, job_id: str) -> JobFiles:
@@ -176,7 +203,7 @@ class Spool:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the spool's lock: one process at a time counts, makes or removes jobs."""
-        self.make()  # again: a server's own temp spool goes at its shutdown, and a server may start again
+        self.make()  # again: a server's own temp spool is emptied at its shutdown, and a server may start again
         with open(self.root / "lock", "a") as file:
             fcntl.flock(file, fcntl.LOCK_EX)
             yield  # closing the file releases the lock

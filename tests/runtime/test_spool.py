@@ -6,7 +6,7 @@ import time
 import pytest
 
 from rnnlab.runtime.jobs import Event, NoSuchJob
-from rnnlab.runtime.spool import SERVER_GONE, Spool
+from rnnlab.runtime.spool import SERVER_GONE, Spool, make_temp_spool, remove_temp_spool
 
 INFO = {"experiment": "fake-counter", "learner_id": "ada", "class_code": None, "started": 0.0,
         "server_pid": 1, "worker_pid": None}
@@ -62,3 +62,15 @@ def test_finished_jobs_are_removed_by_a_count_once_older_than_the_keep_time(spoo
     with spool.locked():
         assert spool.running(keep_s=60) == []
     assert spool.job_ids() == ["new"]
+
+
+def test_a_servers_temp_spool_outlives_no_server_but_stays_while_its_server_lives():
+    first, first_in_use = make_temp_spool()
+    second, second_in_use = make_temp_spool()  # the first's server is alive: its spool stays
+    assert first.is_dir() and second.is_dir() and first != second
+    os.close(first_in_use)  # what the kernel does when the first server dies (kill -9: nothing removed it)
+    third, third_in_use = make_temp_spool()
+    assert not first.exists() and second.is_dir() and third.is_dir()
+    for root, in_use in ((second, second_in_use), (third, third_in_use)):
+        remove_temp_spool(root, in_use)
+        assert not root.exists()

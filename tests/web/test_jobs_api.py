@@ -114,17 +114,17 @@ def test_unknown_api_path_is_json_404(client, method):
     assert response.json() == {"detail": f"no such API endpoint: {method} /api/nothing/here"}
 
 
-def test_shutting_the_app_down_stops_running_workers_and_removes_its_temp_spool(app):
+def test_shutting_the_app_down_stops_running_workers_and_empties_its_temp_spool(app):
     from fastapi.testclient import TestClient
 
     with TestClient(app, base_url="http://127.0.0.1") as client:
         job_id = start(client, "fake-stubborn", seconds=60)
-        pid, spool = app.state.jobs.worker_pid(job_id), app.state.jobs.spool.root
-        assert alive(pid) and spool.is_dir()
+        pid = app.state.jobs.worker_pid(job_id)
+        assert alive(pid) and app.state.jobs.job_ids() == [job_id]
     deadline = time.monotonic() + 5
     while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not alive(pid) and not spool.exists()
+    assert not alive(pid) and app.state.jobs.job_ids() == []
 
 
 def test_worker_process_uses_one_blas_thread_whatever_the_server_was_given(client, monkeypatch):
