@@ -84,7 +84,11 @@ def make_temp_spool() -> tuple[Path, int]:
     """
     temp = Path(tempfile.gettempdir())
     for old in temp.glob(f"{TEMP_PREFIX}*"):
-        if old.is_dir() and old.stat().st_uid == os.getuid() and not held_elsewhere(old / IN_USE):
+        try:
+            ours = old.is_dir() and old.stat().st_uid == os.getuid()
+        except FileNotFoundError:  # another server removed it just now
+            continue
+        if ours and not held_elsewhere(old / IN_USE):
             shutil.rmtree(old, ignore_errors=True)
     new = Path(tempfile.mkdtemp(prefix=f".{TEMP_PREFIX}"))  # hidden from the sweep above until it is marked
     fd = os.open(new / IN_USE, os.O_RDWR | os.O_CREAT, 0o600)
