@@ -57,10 +57,13 @@ def with_job_processes(client: httpx.Client, jobs, n: int) -> tuple[list[float],
     """Latencies while two jobs train in worker processes, and the jobs' training steps per second."""
     body = {"experiment": long_range_memory.ID, "params": {}}
     ids = [client.post("/api/jobs", json=body).json()["id"] for _ in range(2)]
-    time.sleep(3.0)  # let both workers start and report
+    deadline = time.monotonic() + 60
+    while any(jobs.latest(i) is None for i in ids) and time.monotonic() < deadline:
+        time.sleep(0.1)  # both workers started and reported (the first report takes seconds on a busy machine)
 
     def steps() -> int:
-        return sum(jobs.get(i).latest.data["result"]["step"][-1] for i in ids if jobs.get(i).latest)
+        latest = [jobs.latest(i) for i in ids]  # read from the job spool, as any server process would
+        return sum(event.data["result"]["step"][-1] for event in latest if event is not None)
 
     before, start = steps(), time.perf_counter()
     try:

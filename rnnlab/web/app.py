@@ -10,8 +10,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from rnnlab import __version__
-from rnnlab.runtime.local import JobManager
 from rnnlab.runtime.cache import ResultCache, warm
+from rnnlab.runtime.jobs import JobQueue
+from rnnlab.runtime.local import LocalJobs
 from rnnlab.store import ClassStore, ProgressStore
 from rnnlab.web import api, errors, instructor, pages
 from rnnlab.web.learner import LearnerMiddleware
@@ -22,6 +23,13 @@ from rnnlab.web.settings import Settings
 STATIC_DIR = Path(__file__).parent / "static"
 
 
+def job_queue(settings: Settings) -> JobQueue:
+    """The embedded queue: worker processes on this machine, shared by its server processes through ``job_spool``."""
+    return LocalJobs(settings.job_spool, max_jobs=settings.max_jobs, learner_jobs=settings.learner_jobs,
+                     class_jobs=settings.class_jobs, grace_s=settings.job_grace_s, keep_s=settings.job_keep_s,
+                     progress_interval_s=settings.progress_interval_s)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     if settings.experiments is None:
@@ -29,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     else:
         experiments = settings.experiments
     store = ProgressStore(settings.db_url)
-    jobs = JobManager(settings.max_jobs, settings.job_grace_s, settings.job_keep_s, settings.progress_interval_s)
+    jobs = job_queue(settings)
     results = ResultCache(settings.result_cache_entries, settings.result_cache_bytes)
 
     @asynccontextmanager

@@ -13,13 +13,14 @@ from types import ModuleType
 from typing import Mapping
 
 from fastapi import HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from rnnlab.experiments import runner
-from rnnlab.runtime.local import Job, JobManager
 from rnnlab.lesson import Lesson, load_lesson
 from rnnlab.runtime.cache import ResultCache
+from rnnlab.runtime.jobs import JobQueue, JobStatus, NoSuchJob, Owner
 from rnnlab.store import ClassStore, ProgressStore
 from rnnlab.web.settings import Settings
 
@@ -67,16 +68,27 @@ async def get_results(request: Request) -> ResultCache:
     return request.app.state.results
 
 
-async def get_jobs(request: Request) -> JobManager:
+async def get_jobs(request: Request) -> JobQueue:
+    """The job queue: the embedded one, or Redis's (``Settings.queue_url``)."""
     return request.app.state.jobs
 
 
-async def get_job(job_id: str, request: Request) -> Job:
+async def get_owner(request: Request) -> Owner:
+    """Who starts a job, as the limits count: the learner and their class (a DB read: in the thread pool)."""
+    learner_id = request.state.learner_id
+    return Owner(learner_id, await run_in_threadpool(request.app.state.store.class_of, learner_id))
+
+
+async def get_job(job_id: str, request: Request) -> JobStatus:
     """The job named in the path; 404 if there is none (finished jobs are kept a few minutes)."""
     try:
-        return request.app.state.jobs.get(job_id)
-    except KeyError:
-        raise HTTPException(404, f"there is no job '{job_id}' (finished jobs are kept for a few minutes)") from None
+        return await request.app.state.jobs.status(job_id)
+    except NoSuchJob:
+        raise no_such_job(job_id) from None
+
+
+def no_such_job(job_id: str) -> HTTPException:
+    return HTTPException(404, f"there is no job '{job_id}' (finished jobs are kept for a few minutes)")
 
 
 async def get_lesson() -> Lesson:

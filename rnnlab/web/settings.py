@@ -85,7 +85,10 @@ class Settings(BaseModel):
     cookie_name: str = Field("rnnlab_learner", description="name of the signed learner-id cookie")
     cookie_max_age_s: int = Field(365 * 24 * 3600, gt=0, description="how long the learner cookie lasts (a year)")
     body_limit: int = Field(16 * 1024, gt=0, description="largest request body in bytes unless a route sets its own")
-    max_jobs: int = Field(2, ge=1, description="training jobs that may run at once (2 cores: more would starve each other)")
+    max_jobs: int = Field(
+        2, ge=1, description="training jobs the embedded queue runs at once on this machine, counted across its "
+        "server processes (2 cores: more would starve each other)"
+    )
     job_time_limit_s: float = Field(120.0, gt=0, description="a training job is stopped after this many seconds")
     job_time_limits: dict[str, float] = Field(
         default_factory=dict, description="per-experiment time limits in seconds, overriding the module's TIME_LIMIT_S"
@@ -104,6 +107,14 @@ class Settings(BaseModel):
     )
     result_cache_bytes: int = Field(
         64 * 1024 * 1024, ge=0, description="bytes of JSON those cached results may take in all (64 MiB)"
+    )
+    learner_jobs: int = Field(2, ge=1, description="jobs one learner may have queued or running at once")
+    class_jobs: int | None = Field(
+        None, ge=1, description="jobs one class may have queued or running at once (None: no class limit)"
+    )
+    job_spool: Path | None = Field(
+        None, description="the directory where the embedded queue shares job state between this machine's server "
+        "processes (give every process of one `rnnlab serve --workers N` the same one); None: a fresh temp dir per app"
     )
     experiments: Mapping[str, ModuleType] | None = Field(
         None, description="experiment modules by id; None: the registry (tests pass their own)"

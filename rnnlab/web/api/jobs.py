@@ -1,4 +1,9 @@
-"""Training jobs: ``POST /api/jobs`` starts one, ``GET /api/jobs/{id}/events`` streams it, ``DELETE`` cancels."""
+"""Training jobs: ``POST /api/jobs`` starts one, ``GET /api/jobs/{id}/events`` streams it, ``DELETE`` cancels.
+
+Whichever queue runs them (``app.state.jobs``, a ``JobQueue``), and whichever
+server process started them: anyone with a job's id may follow it; only the
+learner who started it may cancel it.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +16,12 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from rnnlab.experiments import runner
-from rnnlab.runtime.local import Event, Job, JobManager, TooManyJobs
-from rnnlab.web.deps import find_experiment, get_experiments, get_job, get_jobs, get_settings, params_or_422
+from rnnlab.runtime.jobs import Event, JobQueue, JobRefused, JobStatus, NoSuchJob, Owner
+from rnnlab.web.deps import (find_experiment, get_experiments, get_job, get_jobs, get_learner_id, get_owner,
+                             get_settings, no_such_job, params_or_422)
 from rnnlab.web.settings import Settings
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
-
-_NUMBERS = {1: "one training job is", 2: "two training jobs are", 3: "three training jobs are"}
 
 
 class JobRequest(BaseModel):
@@ -29,34 +33,45 @@ class JobRequest(BaseModel):
 async def start_job(
     body: JobRequest,
     experiments: Mapping[str, ModuleType] = Depends(get_experiments),
-    jobs: JobManager = Depends(get_jobs),
+    jobs: JobQueue = Depends(get_jobs),
+    owner: Owner = Depends(get_owner),
     settings: Settings = Depends(get_settings),
 ) -> dict[str, str]:
-    """Start a training job in its own process (an ``async def``: the watcher lives on the event loop)."""
+    """Start a training job; 429 with the reason when a limit (the learner's, the class's, the machine's) says no."""
     module = find_experiment(experiments, body.experiment)
     if module.KIND != "job":
         raise HTTPException(409, f"'{module.ID}' is quick: run it with POST /api/experiments/{module.ID}")
     params = params_or_422(module, body.params)
     limit_s = runner.time_limit_s(module, settings.job_time_limits, settings.job_time_limit_s)
+    return {"id": await start_or_429(jobs, module, params, limit_s, owner)}
+
+
+async def start_or_429(jobs: JobQueue, module: ModuleType, params: BaseModel, limit_s: float, owner: Owner) -> str:
+    """The new job's id, or HTTP 429 with the limit's sentence."""
     try:
-        job = jobs.start(module, params, limit_s)
-    except TooManyJobs as exc:
-        running = _NUMBERS.get(jobs.max_jobs, f"{jobs.max_jobs} training jobs are")
-        raise HTTPException(429, f"{running} already running — wait for one to finish or cancel it") from exc
-    return {"id": job.id}
+        return await jobs.start(module, params, limit_s, owner)
+    except JobRefused as exc:
+        raise HTTPException(429, str(exc)) from None
 
 
 @router.get("/{job_id}/events")
-async def job_events(job: Job = Depends(get_job), jobs: JobManager = Depends(get_jobs)) -> StreamingResponse:
+async def job_events(job: JobStatus = Depends(get_job), jobs: JobQueue = Depends(get_jobs)) -> StreamingResponse:
     """Server-sent events: the latest progress, each new one, then ``result``, ``error`` or ``cancelled``."""
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(_sse(jobs.follow(job)), media_type="text/event-stream", headers=headers)
+    return StreamingResponse(_sse(jobs.follow(job.id)), media_type="text/event-stream", headers=headers)
 
 
 @router.delete("/{job_id}")
-async def cancel_job(job: Job = Depends(get_job), jobs: JobManager = Depends(get_jobs)) -> dict[str, str]:
-    jobs.cancel(job.id)
-    return {"id": job.id, "state": "stopping" if job.running else job.final.kind}
+async def cancel_job(job: JobStatus = Depends(get_job), jobs: JobQueue = Depends(get_jobs),
+                     learner_id: str = Depends(get_learner_id)) -> dict[str, str]:
+    """Ask the job to stop: ``"stopping"``, or how it already ended. Only the learner who started it may."""
+    if job.owner.learner_id != learner_id:
+        raise HTTPException(403, "this job was started by someone else")
+    try:
+        job = await jobs.cancel(job.id)
+    except NoSuchJob:  # forgotten since the line above (kept for minutes: rare)
+        raise no_such_job(job.id) from None
+    return {"id": job.id, "state": "stopping" if job.running else job.state}
 
 
 async def _sse(events: AsyncIterator[Event | None]) -> AsyncIterator[str]:

@@ -23,9 +23,10 @@ from pydantic import BaseModel, Field
 
 from rnnlab.experiments import char_lm, runner, seq2seq_decode
 from rnnlab.experiments._npz_reader import TooLarge
-from rnnlab.runtime.local import JobManager, TooManyJobs
+from rnnlab.runtime.jobs import JobQueue, Owner
 from rnnlab.runtime.lab_models import SampleRequest, model_file, read_model_file, sample
-from rnnlab.web.deps import find_experiment, get_experiments, get_jobs, get_settings, params_or_422
+from rnnlab.web.api.jobs import start_or_429
+from rnnlab.web.deps import find_experiment, get_experiments, get_jobs, get_owner, get_settings, params_or_422
 from rnnlab.web.settings import Settings
 
 router = APIRouter(prefix="/api/lab", tags=["lab"])
@@ -79,17 +80,15 @@ def _checked_text(raw: bytes) -> dict[str, Any]:
 async def start_char_lm(
     body: CharLmJob,
     experiments: Mapping[str, ModuleType] = Depends(get_experiments),
-    jobs: JobManager = Depends(get_jobs),
+    jobs: JobQueue = Depends(get_jobs),
+    owner: Owner = Depends(get_owner),
     settings: Settings = Depends(get_settings),
 ) -> dict[str, str]:
     """Like ``POST /api/jobs`` for char-lm, with room for the text and the weights to continue from."""
     module = find_experiment(experiments, char_lm.ID)
     params = await run_in_threadpool(params_or_422, module, body.params)  # a 1 MB text: off the event loop
     limit_s = runner.time_limit_s(module, settings.job_time_limits, settings.job_time_limit_s)
-    try:
-        return {"id": jobs.start(module, params, limit_s).id}
-    except TooManyJobs:
-        raise HTTPException(429, f"{jobs.max_jobs} training jobs are already running — wait for one or cancel it") from None
+    return {"id": await start_or_429(jobs, module, params, limit_s, owner)}
 
 
 @router.post("/char-lm/npz", max_body_size=MODEL_LIMIT)
