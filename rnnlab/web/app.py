@@ -29,7 +29,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     else:
         experiments = settings.experiments
     store = ProgressStore(settings.db_url)
-    jobs = JobManager(settings.max_jobs, settings.job_grace_s, settings.job_keep_s, settings.progress_interval_s)
+    if settings.queue_url:
+        from rnnlab.runtime.redis_queue import RedisJobs  # raises QueueUnreachable when Redis does not answer
+
+        jobs = RedisJobs(settings.queue_url, learner_jobs=settings.learner_jobs, class_jobs=settings.class_jobs,
+                         grace_s=settings.job_grace_s, keep_s=settings.job_keep_s,
+                         progress_interval_s=settings.progress_interval_s)
+    else:
+        jobs = JobManager(settings.max_jobs, settings.job_grace_s, settings.job_keep_s, settings.progress_interval_s)
     results = ResultCache(settings.result_cache_entries, settings.result_cache_bytes)
 
     @asynccontextmanager

@@ -13,10 +13,12 @@ from types import ModuleType
 from typing import Mapping
 
 from fastapi import HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from rnnlab.experiments import runner
+from rnnlab.runtime.jobs import JobQueue, JobStatus, Owner
 from rnnlab.runtime.local import Job, JobManager
 from rnnlab.lesson import Lesson, load_lesson
 from rnnlab.runtime.cache import ResultCache
@@ -67,15 +69,22 @@ async def get_results(request: Request) -> ResultCache:
     return request.app.state.results
 
 
-async def get_jobs(request: Request) -> JobManager:
+async def get_jobs(request: Request) -> JobManager | JobQueue:
     return request.app.state.jobs
 
 
-async def get_job(job_id: str, request: Request) -> Job:
+async def get_owner(request: Request) -> Owner:
+    """Who is starting a job: the learner, and their class (a DB read, so in the thread pool)."""
+    learner_id = request.state.learner_id
+    return Owner(learner_id, await run_in_threadpool(request.app.state.store.class_of, learner_id))
+
+
+async def get_job(job_id: str, request: Request) -> Job | JobStatus:
     """The job named in the path; 404 if there is none (finished jobs are kept a few minutes)."""
+    jobs = request.app.state.jobs
     try:
-        return request.app.state.jobs.get(job_id)
-    except KeyError:
+        return jobs.get(job_id) if isinstance(jobs, JobManager) else await jobs.status(job_id)
+    except KeyError:  # NoSuchJob too
         raise HTTPException(404, f"there is no job '{job_id}' (finished jobs are kept for a few minutes)") from None
 
 

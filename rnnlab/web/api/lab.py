@@ -25,6 +25,7 @@ from rnnlab.experiments import char_lm, runner, seq2seq_decode
 from rnnlab.experiments._npz_reader import TooLarge
 from rnnlab.runtime.local import JobManager, TooManyJobs
 from rnnlab.runtime.lab_models import SampleRequest, model_file, read_model_file, sample
+from rnnlab.web.api.jobs import start_queued
 from rnnlab.web.deps import find_experiment, get_experiments, get_jobs, get_settings, params_or_422
 from rnnlab.web.settings import Settings
 
@@ -78,6 +79,7 @@ def _checked_text(raw: bytes) -> dict[str, Any]:
 @router.post("/char-lm/jobs", status_code=201, max_body_size=JOB_LIMIT)
 async def start_char_lm(
     body: CharLmJob,
+    request: Request,
     experiments: Mapping[str, ModuleType] = Depends(get_experiments),
     jobs: JobManager = Depends(get_jobs),
     settings: Settings = Depends(get_settings),
@@ -86,6 +88,8 @@ async def start_char_lm(
     module = find_experiment(experiments, char_lm.ID)
     params = await run_in_threadpool(params_or_422, module, body.params)  # a 1 MB text: off the event loop
     limit_s = runner.time_limit_s(module, settings.job_time_limits, settings.job_time_limit_s)
+    if not isinstance(jobs, JobManager):  # a JobQueue (RedisJobs)
+        return {"id": await start_queued(jobs, module, params, limit_s, request)}
     try:
         return {"id": jobs.start(module, params, limit_s).id}
     except TooManyJobs:
