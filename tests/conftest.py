@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import glob
 import io
+import itertools
 import json
 import os
 import pwd
@@ -160,7 +161,7 @@ def redis_server():
         shutil.rmtree(root, ignore_errors=True)
 
 
-_redis_dbs = iter(range(1, 64))
+_redis_dbs = itertools.cycle(range(1, 64))  # each flushed after its test
 
 
 @pytest.fixture
