@@ -124,7 +124,10 @@ def worker(queue_url: str, burst: bool) -> None:
     until = "until the queue is empty" if burst else "Ctrl+C stops"
     click.echo(f"rnnlab: worker {rq_worker.name} training jobs from {redis_queue.shown_url(queue_url)} "
                f"(RQ queue '{redis_queue.QUEUE}'; {until})", err=True)
-    rq_worker.work(burst=burst, logging_level="INFO", with_scheduler=False)
+    try:
+        rq_worker.work(burst=burst, logging_level="INFO", with_scheduler=False)
+    except KeyboardInterrupt:  # Ctrl+C before RQ's own handler is in place
+        pass
     click.echo("rnnlab: worker stopped", err=True)
 
 

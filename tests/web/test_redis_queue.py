@@ -327,11 +327,19 @@ def test_serve_says_clearly_when_its_queue_cannot_be_reached(tmp_path):
     assert f"--queue: cannot reach Redis at {closed}" in done.stderr
 
 
-def test_worker_stops_cleanly_on_ctrl_c(worker):
+def test_worker_stops_cleanly_on_ctrl_c(worker, redis_url):
+    import rq
+
     process = worker()
+    connection = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + 30
+    while rq.Worker.count(connection=connection) == 0:  # registered, listening on the queue
+        assert time.monotonic() < deadline, process.log.read_text()
+        time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     assert process.wait(20) == 0
     assert "rnnlab: worker stopped" in process.log.read_text() and "Traceback" not in process.log.read_text()
+    assert rq.Worker.count(connection=connection) == 0  # it said goodbye to Redis
 
 
 def _closed_port() -> int:
