@@ -126,8 +126,8 @@ def worker(queue_url: str, burst: bool) -> None:
                f"(RQ queue '{redis_queue.QUEUE}'; {until})", err=True)
     try:
         rq_worker.work(burst=burst, logging_level="INFO", with_scheduler=False)
-    except KeyboardInterrupt:  # Ctrl+C before RQ's own handler is in place
-        pass
+    except KeyboardInterrupt:  # Ctrl+C before RQ's own handler is in place: leave no worker registered
+        rq_worker.teardown()
     click.echo("rnnlab: worker stopped", err=True)
 
 
