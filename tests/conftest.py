@@ -161,19 +161,27 @@ def redis_server():
         shutil.rmtree(root, ignore_errors=True)
 
 
-_redis_dbs = itertools.cycle(range(1, 64))  # each flushed after its test
+@pytest.fixture(scope="session")
+def fresh_redis_db(redis_server):
+    """``fresh_redis_db() -> URL`` of an empty database of its own on the session's server (flush it when done)."""
+    numbers = itertools.cycle(range(1, 64))  # each is flushed when its user is done
+    return lambda: f"{redis_server}/{next(numbers)}"
 
 
-@pytest.fixture
-def redis_url(redis_server):
-    """An empty Redis database of its own on the session's server (flushed afterwards)."""
+def flush_redis(url: str) -> None:
     import redis
 
-    url = f"{redis_server}/{next(_redis_dbs)}"
-    yield url
     client = redis.Redis.from_url(url)
     client.flushdb()
     client.close()
+
+
+@pytest.fixture
+def redis_url(fresh_redis_db):
+    """An empty Redis database of its own on the session's server (flushed afterwards)."""
+    url = fresh_redis_db()
+    yield url
+    flush_redis(url)
 
 
 # -- hostile model files ---------------------------------------------------------

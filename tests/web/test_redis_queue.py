@@ -16,9 +16,11 @@ import fake_experiments
 import pytest
 import redis
 import sqlalchemy as sa
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sse_client import events, start
 
+from rnnlab import cli
 from rnnlab.experiments import long_range_memory
 from rnnlab.runtime import redis_queue
 from rnnlab.store.tables import classes, learners
@@ -31,60 +33,90 @@ FAKES = Path(__file__).parent  # the worker imports fake_experiments from here
 COOKIE = "rnnlab_learner"
 
 
-@pytest.fixture
-def queue_settings(settings, redis_url):
+@pytest.fixture(scope="module")
+def shared_url(fresh_redis_db):
+    """A Redis database the module's tests share with ``shared_worker`` (each test leaves no job behind)."""
+    url = fresh_redis_db()
+    yield url
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def shared_worker(shared_url, tmp_path_factory):
+    """One ``rnnlab worker`` for the tests that do not stop it (starting one takes a second or two)."""
+    process = start_worker(shared_url, tmp_path_factory.mktemp("worker") / "worker.log")
+    yield process
+    stop_worker(process)
+
+
+def make_replicas(settings, url, opened, **changes):
+    """Two apps on the same Redis and SQLite file, as behind a proxy: (A, B)."""
     experiments = {**fake_experiments.ALL, long_range_memory.ID: long_range_memory}
-    return settings.model_copy(update={"queue_url": redis_url, "experiments": experiments})
+    settings = settings.model_copy(update={"queue_url": url, "experiments": experiments, **changes})
+    clients = [TestClient(create_app(settings), base_url="http://127.0.0.1") for _ in range(2)]
+    for client in clients:
+        client.__enter__()
+        opened.append(client)
+    return clients
 
 
 @pytest.fixture
-def replicas(queue_settings):
-    """``replicas(**settings) -> (A, B)``: two apps on the same Redis and SQLite file, as behind a proxy."""
-    with_clients = []
+def replicas(settings, redis_url):
+    """``replicas(**settings) -> (A, B)`` on a Redis database of the test's own, with no worker: jobs wait."""
+    opened = []
+    yield lambda **changes: make_replicas(settings, redis_url, opened, **changes)
+    for client in opened:
+        client.__exit__(None, None, None)
 
-    def make(**changes):
-        settings = queue_settings.model_copy(update=changes)
-        clients = [TestClient(create_app(settings), base_url="http://127.0.0.1") for _ in range(2)]
-        for client in clients:
-            client.__enter__()
-        with_clients.extend(clients)
-        return clients
 
-    yield make
-    for client in with_clients:
+@pytest.fixture
+def trained(settings, shared_url, shared_worker):
+    """``trained(**settings) -> (A, B)`` on the database ``shared_worker`` trains from."""
+    opened = []
+    yield lambda **changes: make_replicas(settings, shared_url, opened, **changes)
+    for client in opened:
         client.__exit__(None, None, None)
 
 
 @pytest.fixture
 def worker(redis_url, tmp_path):
-    """``worker() -> Popen``: an ``rnnlab worker`` on the test's Redis database, stopped (Ctrl+C) at the end."""
+    """``worker() -> Popen``: an ``rnnlab worker`` of the test's own (to kill or stop), on its Redis database."""
     started = []
 
     def run() -> subprocess.Popen:
-        log = tmp_path / f"worker-{len(started)}.log"
-        env = {**os.environ, "RNNLAB_QUEUE": redis_url,
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(FAKES), os.environ.get("PYTHONPATH")]))}
-        with log.open("w") as out:
-            process = subprocess.Popen([sys.executable, "-m", "rnnlab.cli", "worker"], env=env,
-                                       stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
-        started.append(process)
-        deadline = time.monotonic() + 60
-        while "training jobs from" not in log.read_text():
-            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.05)
-        process.log = log
-        return process
+        started.append(start_worker(redis_url, tmp_path / f"worker-{len(started)}.log"))
+        return started[-1]
 
     yield run
     for process in started:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            process.send_signal(signal.SIGINT)  # a second Ctrl+C: do not wait for the job in hand
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+        stop_worker(process)
+
+
+def start_worker(url: str, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "RNNLAB_QUEUE": url, "OPENBLAS_NUM_THREADS": "2",  # the worker must make it 1 itself
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(FAKES), os.environ.get("PYTHONPATH")]))}
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "rnnlab.cli", "worker"], env=env,
+                                   stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while "training jobs from" not in log.read_text():
+        assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+        time.sleep(0.05)
+    process.log = log
+    return process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGINT)  # a second Ctrl+C: do not wait for the job in hand
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
 
 
 class Follower:
@@ -142,9 +174,8 @@ def kinds(stream) -> list[str]:
 # -- through another replica ---------------------------------------------------------
 
 
-def test_a_job_started_on_one_replica_streams_through_another_to_its_result(replicas, worker):
-    a, b = replicas()
-    worker()
+def test_a_job_started_on_one_replica_streams_through_another_to_its_result(trained):
+    a, b = trained()
     job_id = start(a, "long-range-memory", seq_len=10, hidden_size=8, train_steps=300)
     stream = events(b, job_id)
     assert kinds(stream)[-1] == "result" and "progress" in kinds(stream), stream
@@ -153,9 +184,8 @@ def test_a_job_started_on_one_replica_streams_through_another_to_its_result(repl
     assert events(a, job_id)[-1] == stream[-1]  # and on the replica that started it, for a reconnecting page
 
 
-def test_a_finished_job_replays_its_latest_progress_and_result_on_any_replica(replicas, worker):
-    a, b = replicas()
-    worker()
+def test_a_finished_job_replays_its_latest_progress_and_result_on_any_replica(trained):
+    a, b = trained()
     job_id = start(a, "fake-counter", steps=3, delay_s=0.0)
     first = events(a, job_id)
     again = events(b, job_id)
@@ -163,27 +193,22 @@ def test_a_finished_job_replays_its_latest_progress_and_result_on_any_replica(re
     assert kinds(again) in (["progress", "result"], ["result"])
 
 
-def test_a_job_runs_with_one_blas_thread_at_a_lower_priority(replicas, worker, monkeypatch):
-    a, _ = replicas()
-    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")  # what the worker would inherit
-    worker()
+def test_a_job_runs_with_one_blas_thread_at_a_lower_priority(trained):
+    a, _ = trained()  # its worker was started with OPENBLAS_NUM_THREADS=2
     kind, data = events(a, start(a, "fake-blas"))[-1]
     assert kind == "result" and set(data["result"]["values"]) == {1.0}
     assert data["result"]["niceness"] == min(os.nice(0) + 10, 19)
 
 
-def test_errors_of_the_experiment_reach_the_other_replica(replicas, worker):
-    a, b = replicas()
-    worker()
+def test_errors_of_the_experiment_reach_the_other_replica(trained):
+    a, b = trained()
     assert events(b, start(a, "fake-diverges"))[-1] == (
         "error", {"message": "the loss became NaN at step 3: lower the learning rate"})
 
 
-@pytest.mark.slow
-def test_cancel_from_another_replica_stops_a_running_job(replicas, worker):
-    a, b = replicas()
+def test_cancel_from_another_replica_stops_a_running_job(trained):
+    a, b = trained()
     same_learner(a, b)
-    worker()
     job_id = start(a, "fake-counter", steps=1000, delay_s=0.05)
     follower = Follower(b, job_id)
     follower.wait_for("progress")
@@ -195,11 +220,9 @@ def test_cancel_from_another_replica_stops_a_running_job(replicas, worker):
     assert b.delete(f"/api/jobs/{job_id}").json() == {"id": job_id, "state": "cancelled"}
 
 
-@pytest.mark.slow
-def test_a_job_that_ignores_cancel_is_stopped_by_rq_after_the_grace_period(replicas, worker):
-    a, b = replicas()
+def test_a_job_that_ignores_cancel_is_stopped_by_rq_after_the_grace_period(trained):
+    a, b = trained()
     same_learner(a, b)
-    worker()
     job_id = start(a, "fake-stubborn", seconds=60)
     follower = Follower(b, job_id)
     deadline = time.monotonic() + 30
@@ -212,10 +235,8 @@ def test_a_job_that_ignores_cancel_is_stopped_by_rq_after_the_grace_period(repli
     assert events(b, start(a, "fake-counter", steps=2, delay_s=0.0))[-1][0] == "result"
 
 
-@pytest.mark.slow
-def test_a_queued_job_hears_how_many_are_ahead_and_a_cancelled_one_never_runs(replicas, worker, redis_url):
-    a, b = replicas()  # a: the first learner, b: a second one
-    worker()
+def test_a_queued_job_hears_how_many_are_ahead_and_a_cancelled_one_never_runs(trained, shared_url):
+    a, b = trained()  # a: the first learner, b: a second one; one worker
     busy = start(a, "fake-counter", steps=1000, delay_s=0.05)
     Follower(a, busy).wait_for("progress")
     second, third = start(b, "fake-counter", steps=2, delay_s=0.0), start(b, "fake-counter", steps=2, delay_s=0.0)
@@ -227,7 +248,7 @@ def test_a_queued_job_hears_how_many_are_ahead_and_a_cancelled_one_never_runs(re
     to_third.wait_for("queued", ahead=0)  # one fewer ahead of it now
     a.delete(f"/api/jobs/{busy}")
     assert kinds(to_third.end())[-1] == "result"
-    job = redis.Redis.from_url(redis_url).hgetall(f"rnnlab:job:{second}")
+    job = redis.Redis.from_url(shared_url).hgetall(f"rnnlab:job:{second}")
     assert job[b"state"] == b"cancelled" and b"started" not in job  # never ran
 
 
@@ -300,9 +321,8 @@ def test_a_worker_killed_mid_job_ends_its_job_in_an_error_and_frees_the_slot(rep
 
 
 @pytest.mark.slow
-def test_a_job_past_its_time_limit_that_ignores_it_ends_with_the_time_limit_message(replicas, worker):
-    a, b = replicas(job_time_limits={"fake-stubborn": 1.0})
-    worker()
+def test_a_job_past_its_time_limit_that_ignores_it_ends_with_the_time_limit_message(trained):
+    a, b = trained(job_time_limits={"fake-stubborn": 1.0})
     assert events(b, start(a, "fake-stubborn", seconds=60))[-1] == (
         "error", {"message": "stopped after 1 s, the time limit for this experiment"})
 
@@ -310,21 +330,19 @@ def test_a_job_past_its_time_limit_that_ignores_it_ends_with_the_time_limit_mess
 # -- the commands ---------------------------------------------------------------------
 
 
-def test_worker_says_clearly_when_redis_cannot_be_reached(tmp_path):
+def test_worker_says_clearly_when_redis_cannot_be_reached():
     closed = f"redis://127.0.0.1:{_closed_port()}/0"
-    done = subprocess.run([sys.executable, "-m", "rnnlab.cli", "worker", "--queue", closed],
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert f"cannot reach Redis at {closed}" in done.stderr
+    done = CliRunner().invoke(cli.main, ["worker", "--queue", closed])
+    assert done.exit_code == 1 and isinstance(done.exception, SystemExit)  # a ClickException, not a traceback
+    assert f"Error: --queue: cannot reach Redis at {closed}" in done.output
 
 
 def test_serve_says_clearly_when_its_queue_cannot_be_reached(tmp_path):
     closed = f"redis://127.0.0.1:{_closed_port()}/0"
-    done = subprocess.run([sys.executable, "-m", "rnnlab.cli", "serve", "--no-browser", "--port", "0",
-                           "--db", str(tmp_path / "p.db"), "--queue", closed],
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert f"--queue: cannot reach Redis at {closed}" in done.stderr
+    done = CliRunner().invoke(cli.main, ["serve", "--no-browser", "--port", "0", "--db", str(tmp_path / "p.db"),
+                                         "--queue", closed])
+    assert done.exit_code == 1 and isinstance(done.exception, SystemExit)  # a ClickException, not a traceback
+    assert f"Error: --queue: cannot reach Redis at {closed}" in done.output
 
 
 def test_worker_stops_cleanly_on_ctrl_c(worker, redis_url):
