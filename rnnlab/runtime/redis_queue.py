@@ -7,7 +7,8 @@ job that runs ``run_job``: one BLAS thread, a lower CPU priority, the same
 Redis. Any replica follows or cancels any job, since everything about it is in
 Redis (every key starts with ``rnnlab:``):
 
-    rnnlab:job:<id>           hash: experiment, learner, class, state, time_limit_s, started, finished
+    rnnlab:job:<id>           hash: experiment, learner, class, state, time_limit_s, created, started,
+                              finished, and the host and pid of the process training it
     rnnlab:job:<id>:events    stream of its last few events (what followers read)
     rnnlab:job:<id>:cancel    set by a cancel; the running job looks at most every CANCEL_CHECK_S
     rnnlab:job:<id>:alive     the work horse's heartbeat, gone ALIVE_S after its last beat
@@ -34,6 +35,7 @@ import json
 import logging
 import os
 import secrets
+import socket
 import threading
 import time
 from types import ModuleType
@@ -149,10 +151,10 @@ end
 return {0, 0}
 """
 
-# KEYS: job, alive. ARGV: heartbeat ms. The work horse takes a queued job (1), or finds it cancelled (0).
+# KEYS: job, alive. ARGV: heartbeat ms, host, pid. The work horse takes a queued job (1), or finds it cancelled (0).
 BEGIN = _NOW + """
 if redis.call('HGET', KEYS[1], 'state') ~= 'queued' then return 0 end
-redis.call('HSET', KEYS[1], 'state', 'running', 'started', now)
+redis.call('HSET', KEYS[1], 'state', 'running', 'started', now, 'host', ARGV[2], 'pid', ARGV[3])
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
 return 1
 """
@@ -447,7 +449,8 @@ def run_job(job_id: str, module_name: str, params_json: str, time_limit_s: float
     os.nice(worker.WORKER_NICENESS)  # a server on the same machine answers pages first
     connection = rq.get_current_job().connection
     keys = Keys(job_id)
-    if not connection.register_script(BEGIN)(keys=[keys.job, keys.alive], args=[int(ALIVE_S * 1000)]):
+    begin = connection.register_script(BEGIN)
+    if not begin(keys=[keys.job, keys.alive], args=[int(ALIVE_S * 1000), socket.gethostname(), os.getpid()]):
         return "cancelled before it started"
     cancel, overtime = _Cancel(connection, job_id), threading.Event()
     worker.keep_time_limit(time_limit_s, grace_s, cancel, overtime, ask_after_s=time_limit_s)

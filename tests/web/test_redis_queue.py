@@ -1,6 +1,7 @@
 """Jobs on Redis (``--queue redis://…``): two replicas (two apps on one Redis and one SQLite file), real
 ``rnnlab worker`` processes, a real redis-server on loopback. Started on A, followed and cancelled through B."""
 
+import concurrent.futures
 import datetime as dt
 import json
 import os
@@ -318,6 +319,28 @@ def test_a_worker_killed_mid_job_ends_its_job_in_an_error_and_frees_the_slot(rep
     assert stream[-1] == ("error", {"message": redis_queue.DIED})
     assert time.monotonic() - killed < redis_queue.ALIVE_S + 5
     start(b, "fake-counter"), start(b, "fake-counter")  # both slots free again
+
+
+def test_a_work_horse_killed_mid_job_ends_its_job_in_an_error_at_once_and_the_worker_goes_on(trained, shared_url):
+    a, b = trained()  # what the kernel's out-of-memory killer does: the job's own process, not the worker
+    job_id = start(a, "fake-counter", steps=1000, delay_s=0.05)
+    follower = Follower(b, job_id)
+    follower.wait_for("progress")
+    os.kill(int(redis.Redis.from_url(shared_url).hget(f"rnnlab:job:{job_id}", "pid")), signal.SIGKILL)
+    killed = time.monotonic()
+    assert follower.end()[-1] == ("error", {"message": redis_queue.DIED})
+    assert time.monotonic() - killed < redis_queue.ALIVE_S  # RQ's worker saw it die: no need to wait for the heartbeat
+    assert events(b, start(a, "fake-counter", steps=2, delay_s=0.0))[-1][0] == "result"
+
+
+def test_limits_hold_when_many_requests_race_on_both_replicas(replicas):
+    a, b = replicas()
+    same_learner(a, b)
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        posts = [pool.submit(client.post, "/api/jobs", json={"experiment": "fake-counter", "params": {}})
+                 for client in (a, b) * 4]
+        codes = sorted(post.result().status_code for post in posts)
+    assert codes == [201, 201] + [429] * 6
 
 
 @pytest.mark.slow
