@@ -13,6 +13,7 @@ in ms (p50 / max over the runs), beside the same moves on the embedded queue
     first progress  POST on A → the first ``progress`` through B
                     (long-range-memory, seq_len 10, hidden 8: the model's first report)
     cancel          DELETE through B while it trains → ``cancelled`` through B
+    killed horse    SIGKILL to the job's own process (the work horse) → ``error`` through B (Redis only)
     killed worker   SIGKILL to the ``rnnlab worker`` mid-job → ``error`` through B
                     (Redis only; a new worker is started for each run)
 """
@@ -138,6 +139,14 @@ def main() -> None:
         for _ in range(runs):
             for name, ms in one_run(a, b).items():
                 results["redis"].setdefault(name, []).append(ms)
+        import redis
+
+        connection = redis.Redis.from_url(url)
+        for _ in range(max(2, runs // 2)):
+            def kill_horse():
+                job_id = connection.keys("rnnlab:job:*:alive")[0].decode().split(":")[2]
+                os.kill(int(connection.hget(f"rnnlab:job:{job_id}", "pid")), signal.SIGKILL)
+            results["redis"].setdefault("killed horse", []).append(one_run(a, b, kill=kill_horse)["end"])
         stop(worker)
         for k in range(max(2, runs // 2)):
             worker = start_worker(url, root / f"worker-{k}.log")
@@ -153,7 +162,7 @@ def main() -> None:
     print(f"{runs} runs; ms, p50 / max; 'end' = DELETE → cancelled (or SIGKILL → error)\n")
     print(f"{'':16}{'embedded':>20}{'redis (A → B)':>20}{'ratio p50':>12}")
     names = {"first event": "first event", "first progress": "first progress", "end": "cancel",
-             "killed worker": "killed worker"}
+             "killed horse": "killed horse", "killed worker": "killed worker"}
     for key, label in names.items():
         cells = []
         for queue in ("embedded", "redis"):
