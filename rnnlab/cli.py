@@ -115,10 +115,10 @@ def worker(queue_url: str, burst: bool) -> None:
 
     one_blas_thread()  # before numpy loads; each job's process inherits it
     from rnnlab.experiments import registry  # noqa: F401 - loaded once here, not again in every job's process
-    from rnnlab.runtime import redis_queue
+    from rnnlab.runtime import redis_queue, redis_worker
 
     try:
-        rq_worker = redis_queue.make_worker(queue_url)
+        rq_worker = redis_worker.make_worker(queue_url)
     except redis_queue.QueueUnreachable as exc:
         raise click.ClickException(f"--queue: {exc}") from None
     until = "until the queue is empty" if burst else "Ctrl+C stops"

@@ -2,10 +2,10 @@
 
 ``RedisJobs`` (the server's side, every replica alike) puts each job on the RQ
 queue ``rnnlab``; an ``rnnlab worker`` takes it, and RQ forks a work horse per
-job that runs ``run_job``: one BLAS thread, a lower CPU priority, the same
-``worker.perform`` as the embedded queue's processes, its events written to
-Redis. Any replica follows or cancels any job, since everything about it is in
-Redis (every key starts with ``rnnlab:``):
+job that runs :func:`rnnlab.runtime.redis_worker.run_job`: one BLAS thread, a
+lower CPU priority, the same ``worker.perform`` as the embedded queue's
+processes, its events written to Redis. Any replica follows or cancels any
+job, since everything about it is in Redis (every key starts with ``rnnlab:``):
 
     rnnlab:job:<id>           hash: experiment, learner, class, state, time_limit_s, created, started,
                               finished, and the host and pid of the process training it
@@ -32,11 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
-import os
 import secrets
-import socket
-import threading
 import time
 from types import ModuleType
 from typing import AsyncIterator
@@ -50,8 +46,6 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 
 from rnnlab.runtime import worker
 from rnnlab.runtime.jobs import Event, JobRefused, JobStatus, NoSuchJob, Owner
-
-log = logging.getLogger(__name__)
 
 QUEUE = "rnnlab"  # the RQ queue's name
 POLL_S = 0.5  # a follower waits this long for an event before it looks at the job itself
@@ -248,7 +242,7 @@ class RedisJobs:
 
     def _enqueue(self, job_id: str, module: ModuleType, params: BaseModel, time_limit_s: float) -> None:
         self.queue.enqueue(
-            run_job, args=(job_id, module.__name__, params.model_dump_json(), time_limit_s, self.grace_s,
+            "rnnlab.runtime.redis_worker.run_job", args=(job_id, module.__name__, params.model_dump_json(), time_limit_s, self.grace_s,
                            self.progress_interval_s, self.keep_s),
             job_id=job_id, description=f"{module.ID} {job_id}",
             job_timeout=int(time_limit_s + 2 * self.grace_s + BACKSTOP_S),
@@ -377,84 +371,3 @@ def _status(job_id: str, fields: dict) -> JobStatus:
     class_code = fields.get(b"class", b"").decode() or None
     return JobStatus(job_id, fields[b"experiment"].decode(), Owner(fields[b"learner"].decode(), class_code),
                      fields[b"state"].decode())
-
-
-# -- the worker's side: what runs in RQ's work horse ------------------------------
-
-
-def make_worker(url: str) -> rq.Worker:
-    """An RQ worker on the ``rnnlab`` queue (``QueueUnreachable`` if Redis does not answer)."""
-    connection = connect(url)
-    return rq.Worker([rq.Queue(QUEUE, connection=connection)], connection=connection)
-
-
-class _Events:
-    """What ``worker.perform`` puts its messages on: progress into the job's stream, the end through ``FINISH``."""
-
-    def __init__(self, connection: redis.Redis, job_id: str, keep_s: float):
-        self.job_id, self.keys, self.keep_s = job_id, Keys(job_id), keep_s
-        self.progress, self.finish = connection.register_script(PROGRESS), connection.register_script(FINISH)
-
-    def put(self, message: tuple[str, dict]) -> None:
-        kind, data = message
-        keys = self.keys
-        if kind == "progress":
-            self.progress(keys=[keys.job, keys.events], args=[json.dumps(data, separators=(",", ":")), EVENTS_KEPT])
-        else:
-            self.finish(keys=[keys.job, keys.events, keys.cancel, keys.alive],
-                        args=_finish_args(self.job_id, kind, data, self.keep_s, require="running"))
-
-
-class _Cancel:
-    """The ``cancel`` flag ``worker.perform`` checks: set here (time limit, job ended elsewhere) or in Redis."""
-
-    def __init__(self, connection: redis.Redis, job_id: str):
-        self.connection, self.key = connection, Keys(job_id).cancel
-        self.flag, self.checked_at = threading.Event(), float("-inf")
-
-    def set(self) -> None:
-        self.flag.set()
-
-    def is_set(self) -> bool:
-        now = time.monotonic()
-        if not self.flag.is_set() and now - self.checked_at >= CANCEL_CHECK_S:
-            self.checked_at = now
-            if self.connection.exists(self.key):
-                self.flag.set()
-        return self.flag.is_set()
-
-
-def _beat(connection: redis.Redis, job_id: str, cancel: _Cancel) -> None:
-    """Keep the job's heartbeat alive from a thread; stop the run if someone else ended the job."""
-    keys, beat = Keys(job_id), connection.register_script(BEAT)
-
-    def loop() -> None:
-        while True:
-            try:
-                if not beat(keys=[keys.job, keys.alive], args=[int(ALIVE_S * 1000)]):
-                    cancel.set()
-                    return
-            except redis.RedisError as exc:
-                log.warning("job %s: heartbeat failed: %s", job_id, exc)
-            time.sleep(BEAT_S)
-
-    threading.Thread(target=loop, name="heartbeat", daemon=True).start()
-
-
-def run_job(job_id: str, module_name: str, params_json: str, time_limit_s: float, grace_s: float,
-            interval_s: float, keep_s: float) -> str:
-    """The RQ task: train one job in this work horse, its events to Redis."""
-    worker.die_with_parent(None, os.getppid())  # an `rnnlab worker` killed outright takes its job with it
-    worker.one_blas_thread()
-    os.nice(worker.WORKER_NICENESS)  # a server on the same machine answers pages first
-    connection = rq.get_current_job().connection
-    keys = Keys(job_id)
-    begin = connection.register_script(BEGIN)
-    if not begin(keys=[keys.job, keys.alive], args=[int(ALIVE_S * 1000), socket.gethostname(), os.getpid()]):
-        return "cancelled before it started"
-    cancel, overtime = _Cancel(connection, job_id), threading.Event()
-    worker.keep_time_limit(time_limit_s, grace_s, cancel, overtime, ask_after_s=time_limit_s)
-    _beat(connection, job_id, cancel)
-    worker.perform(module_name, params_json, _Events(connection, job_id, keep_s), cancel, interval_s,
-                   time_limit_s, overtime)
-    return "done"
