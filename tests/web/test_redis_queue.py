@@ -313,12 +313,23 @@ def test_a_worker_killed_mid_job_ends_its_job_in_an_error_and_frees_the_slot(rep
     job_id = start(a, "fake-counter", steps=1000, delay_s=0.05)
     follower = Follower(b, job_id)
     follower.wait_for("progress")
+    horse = int(redis.Redis.from_url(a.app.state.settings.queue_url).hget(f"rnnlab:job:{job_id}", "pid"))
     process.kill()  # SIGKILL: no clean-up of any kind; its work horse dies with it
     killed = time.monotonic()
     stream = follower.end(timeout_s=30)
     assert stream[-1] == ("error", {"message": redis_queue.DIED})
     assert time.monotonic() - killed < redis_queue.ALIVE_S + 5
+    assert not running(horse)  # nothing keeps training for nobody
     start(b, "fake-counter"), start(b, "fake-counter")  # both slots free again
+
+
+def running(pid: int) -> bool:
+    """Whether the process exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
 
 
 def test_a_work_horse_killed_mid_job_ends_its_job_in_an_error_at_once_and_the_worker_goes_on(trained, shared_url):
