@@ -1,6 +1,6 @@
 # Two commands a new user needs, each doing all of its own set-up:
 #   make serve   create .venv, install rnnlab, start the lesson in the browser
-#   make test    create .venv, install the test extras, Debian's chromium and postgresql, run the whole suite
+#   make test    create .venv, install the test extras, Debian's chromium, postgresql and redis-server, run the whole suite
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -10,7 +10,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: serve test chromium postgresql bench vendor clean
+.PHONY: serve test chromium postgresql redis bench vendor clean
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,13 @@ postgresql:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q postgresql; }
 
-test: $(VENV)/.test chromium postgresql
+# The queue's tests start their own redis-server on loopback.
+redis:
+	@command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q redis-server; }
+
+test: $(VENV)/.test chromium postgresql redis
 	$(PY) -m pytest $(ARGS)
 
 bench: $(VENV)/.test

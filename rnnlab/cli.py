@@ -40,8 +40,12 @@ def main() -> None:
               help="Where progress is kept: a SQLite file, or a database URL such as "
                    "postgresql+psycopg://user:password@host/rnnlab for a class on several replicas.  "
                    "[default: progress.db in your user data folder]")
+@click.option("--queue", "queue_url", envvar="RNNLAB_QUEUE", default=None, metavar="redis://…",
+              help="Send training jobs to this Redis, where `rnnlab worker --queue` processes on any machine train "
+                   "them; every replica given the same URL follows and cancels any job.  "
+                   "[default: worker processes on this machine]  [env: RNNLAB_QUEUE]")
 def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None, no_browser: bool,
-          db: str | None) -> None:
+          db: str | None, queue_url: str | None) -> None:
     """Start the lesson and open it in your browser."""
     from rnnlab.runtime.worker import one_blas_thread
 
@@ -61,7 +65,7 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None,
         raise click.UsageError(f"--db: {exc}") from None
     try:
         settings = Settings(db_url=db_url, host=host, port=port, allow_hosts=allow_hosts, token=token,
-                            warm_up=True)
+                            warm_up=True, queue_url=queue_url)
     except ValidationError as exc:
         raise click.UsageError(readable(exc.errors())) from None
     sock = listen(host, port)
@@ -71,6 +75,11 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None,
     except (OSError, SQLAlchemyError) as exc:
         sock.close()
         raise click.ClickException(f"cannot open the progress database {db}: {exc}") from None
+    except Exception as exc:
+        sock.close()
+        if type(exc).__name__ == "QueueUnreachable":  # rnnlab.runtime.redis_queue, imported only with --queue
+            raise click.ClickException(f"--queue: {exc}") from None
+        raise
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3))
     url = f"http://{host_in_url(host)}:{sock.getsockname()[1]}/"
     if settings.token_required:
@@ -80,10 +89,46 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None,
         click.echo(f"rnnlab: warning: listening on {host} lets other machines on your network reach this server; "
                    f"only those with the link below{elsewhere} get in: its token is the only authentication, "
                    "and the connection is not encrypted.", err=True)
-    click.echo(f"rnnlab: the lesson is at {url}  (progress kept in {db}; Ctrl+C stops)")
+    jobs = ""
+    if queue_url:
+        from rnnlab.runtime.redis_queue import shown_url
+
+        jobs = f"; jobs go to the queue at {shown_url(queue_url)}"
+    click.echo(f"rnnlab: the lesson is at {url}  (progress kept in {db}{jobs}; Ctrl+C stops)")
     if not no_browser:
         threading.Thread(target=open_when_up, args=(server, url), daemon=True).start()
     server.run(sockets=[sock])
+
+
+@main.command()
+@click.option("--queue", "queue_url", envvar="RNNLAB_QUEUE", required=True, metavar="redis://…",
+              help="The Redis that `rnnlab serve --queue` sends jobs to.  [env: RNNLAB_QUEUE]")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty instead of waiting for more jobs.")
+def worker(queue_url: str, burst: bool) -> None:
+    """Train the jobs that `rnnlab serve --queue` sends to Redis, one at a time (start one per core).
+
+    Each job runs in a process of its own, forked per job, with one BLAS thread and a
+    lower CPU priority. Ctrl+C stops after the job in hand; Ctrl+C again stops at once
+    (that job ends in an error its learner sees).
+    """
+    from rnnlab.runtime.worker import one_blas_thread
+
+    one_blas_thread()  # before numpy loads; each job's process inherits it
+    from rnnlab.experiments import registry  # noqa: F401 - loaded once here, not again in every job's process
+    from rnnlab.runtime import redis_queue, redis_worker
+
+    try:
+        rq_worker = redis_worker.make_worker(queue_url)
+    except redis_queue.QueueUnreachable as exc:
+        raise click.ClickException(f"--queue: {exc}") from None
+    until = "until the queue is empty" if burst else "Ctrl+C stops"
+    click.echo(f"rnnlab: worker {rq_worker.name} training jobs from {redis_queue.shown_url(queue_url)} "
+               f"(RQ queue '{redis_queue.QUEUE}'; {until})", err=True)
+    try:
+        rq_worker.work(burst=burst, logging_level="INFO", with_scheduler=False)
+    except KeyboardInterrupt:  # Ctrl+C before RQ's own handler is in place: leave no worker registered
+        rq_worker.teardown()
+    click.echo("rnnlab: worker stopped", err=True)
 
 
 @main.command()

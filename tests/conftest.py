@@ -5,6 +5,10 @@ temp folder: ``initdb`` and ``pg_ctl`` as the ``postgres`` user when the tests r
 root, since PostgreSQL refuses root. Each test gets a fresh database on it.
 ``make test`` installs the ``postgresql`` package; without it these tests fail, saying so.
 
+``redis_server`` (once per session) runs Debian's ``redis-server`` on loopback, persisting
+nothing, in a temp folder; ``redis_url`` gives each test an empty database on it.
+``make test`` installs the ``redis-server`` package; without it these tests fail, saying so.
+
 Also hostile model files (``model_files``), shared by tests/experiments and tests/web: small to
 send, huge if believed.
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import glob
 import io
+import itertools
 import json
 import os
 import pwd
@@ -22,6 +27,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 import types
 import uuid
 import zipfile
@@ -121,6 +127,61 @@ def db_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'nested' / 'progress.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """The URL of a Redis server on 127.0.0.1 (no persistence), stopped at the end of the session."""
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not Path(binary).exists():
+        pytest.fail("Redis is not installed (no redis-server): `make test` installs Debian's redis-server package, "
+                    "or run `apt-get install -y redis-server`")
+    root, port = Path(tempfile.mkdtemp(prefix="rnnlab-redis-")), _free_port()
+    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                               "--dir", str(root), "--databases", "64", "--logfile", str(root / "log")],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stop = ["kill", str(server.pid)]
+    subprocess.Popen([sys.executable, "-c", _WATCHDOG, str(os.getpid()), *stop, str(root)], start_new_session=True,
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if server.poll() is not None:
+                log = (root / "log").read_text() if (root / "log").exists() else ""
+                pytest.fail(f"could not start redis-server: {server.stderr.read().decode()}{log}")
+            time.sleep(0.05)
+        else:
+            pytest.fail("redis-server did not listen within 5 s")
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(10)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def fresh_redis_db(redis_server):
+    """``fresh_redis_db() -> URL`` of an empty database of its own on the session's server (flush it when done)."""
+    numbers = itertools.cycle(range(1, 64))  # each is flushed when its user is done
+    return lambda: f"{redis_server}/{next(numbers)}"
+
+
+def flush_redis(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def redis_url(fresh_redis_db):
+    """An empty Redis database of its own on the session's server (flushed afterwards)."""
+    url = fresh_redis_db()
+    yield url
+    flush_redis(url)
 
 
 # -- hostile model files ---------------------------------------------------------

@@ -1,4 +1,5 @@
-"""What runs inside a job's worker process (started by :mod:`rnnlab.runtime.local`).
+"""What runs inside a job's worker process (started by :mod:`rnnlab.runtime.local`;
+:mod:`rnnlab.runtime.redis_queue` runs the same ``perform`` in RQ's work horse).
 
 The worker imports the experiment module by name, runs it with a progress
 callback, and puts messages ``(kind, data)`` on the queue:
@@ -83,16 +84,19 @@ def die_with_parent(lifeline, parent_pid: int) -> None:
 
     Two guards. On Linux the kernel sends SIGKILL when the parent dies
     (``prctl(PR_SET_PDEATHSIG)``; it fires when the parent *thread* that started
-    us exits, see ``JobManager.start`` for why that is the server's event loop).
+    us exits: in the embedded queue that is `LocalJobs`'s watcher thread, which lives as long as the server).
     Everywhere, a daemon thread blocks reading ``lifeline``, a pipe whose other
     end only the server holds: the kernel closes it when the server dies, the
-    read ends with EOF, and the thread ends the process.
+    read ends with EOF, and the thread ends the process. ``lifeline=None``: the
+    first guard only (RQ's work horse, whose parent is the ``rnnlab worker``).
     """
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent_pid:  # the server died before the guard was set
         os._exit(EXIT_ORPHANED)
+    if lifeline is None:
+        return
 
     def watch() -> None:
         try:
@@ -104,16 +108,18 @@ def die_with_parent(lifeline, parent_pid: int) -> None:
     threading.Thread(target=watch, name="lifeline", daemon=True).start()
 
 
-def keep_time_limit(time_limit_s: float, grace_s: float, cancel, overtime: threading.Event) -> None:
+def keep_time_limit(time_limit_s: float, grace_s: float, cancel, overtime: threading.Event,
+                    ask_after_s: float | None = None) -> None:
     """Stop this job at its time limit even if the server's watcher does not.
 
     The server asks at ``time_limit_s`` and kills ``grace_s`` later; this
     backstop starts counting when the worker does (a little later than the
     server), cancels the run at ``time_limit_s + grace_s`` (``overtime`` tells
-    ``main`` why) and ends the process ``grace_s`` after that if the run ignored it.
+    ``perform`` why) and ends the process ``grace_s`` after that if the run ignored it.
+    ``ask_after_s``: cancel then instead (a Redis job has no server watching its clock).
     """
     def watch() -> None:
-        time.sleep(time_limit_s + grace_s)
+        time.sleep(time_limit_s + grace_s if ask_after_s is None else ask_after_s)
         overtime.set()
         cancel.set()
         time.sleep(grace_s)
@@ -130,6 +136,16 @@ def main(module_name: str, params_json: str, queue, cancel, interval_s: float,
     keep_time_limit(time_limit_s, grace_s, cancel, overtime)
     one_blas_thread()
     os.nice(WORKER_NICENESS)  # the server (the learner's clicks) goes first when the cores are busy
+    perform(module_name, params_json, queue, cancel, interval_s, time_limit_s, overtime)
+
+
+def perform(module_name: str, params_json: str, queue, cancel, interval_s: float,
+            time_limit_s: float, overtime: threading.Event) -> None:
+    """Run the experiment, putting its progress and then its one final message on ``queue``.
+
+    ``queue`` needs only ``put((kind, data))`` and ``cancel`` only ``is_set()``:
+    a multiprocessing Queue and Event here, Redis behind them in an RQ work horse.
+    """
     try:
         module = importlib.import_module(module_name)
         params = module.Params.model_validate_json(params_json)

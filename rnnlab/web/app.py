@@ -24,7 +24,14 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 
 def job_queue(settings: Settings) -> JobQueue:
-    """The embedded queue: worker processes on this machine, shared by its server processes through ``job_spool``."""
+    """Redis's RQ queue when ``queue_url`` names one (``rnnlab worker`` processes train, on any machine);
+    else the embedded queue: worker processes on this machine, shared by its server processes through ``job_spool``."""
+    if settings.queue_url:
+        from rnnlab.runtime.redis_queue import RedisJobs  # raises QueueUnreachable when Redis does not answer
+
+        return RedisJobs(settings.queue_url, learner_jobs=settings.learner_jobs, class_jobs=settings.class_jobs,
+                         grace_s=settings.job_grace_s, keep_s=settings.job_keep_s,
+                         progress_interval_s=settings.progress_interval_s)
     return LocalJobs(settings.job_spool, max_jobs=settings.max_jobs, learner_jobs=settings.learner_jobs,
                      class_jobs=settings.class_jobs, grace_s=settings.job_grace_s, keep_s=settings.job_keep_s,
                      progress_interval_s=settings.progress_interval_s)

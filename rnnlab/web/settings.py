@@ -108,6 +108,10 @@ class Settings(BaseModel):
     result_cache_bytes: int = Field(
         64 * 1024 * 1024, ge=0, description="bytes of JSON those cached results may take in all (64 MiB)"
     )
+    queue_url: str | None = Field(
+        None, description="redis://… URL of the Redis whose RQ queue trains the jobs (`rnnlab worker` processes on "
+        "any machine); None: the embedded queue, worker processes on this machine, nothing to start"
+    )
     learner_jobs: int = Field(2, ge=1, description="jobs one learner may have queued or running at once")
     class_jobs: int | None = Field(
         None, ge=1, description="jobs one class may have queued or running at once (None: no class limit)"
