@@ -32,10 +32,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from itsdangerous import Signer  # noqa: E402
 
-from rnnlab.lesson import load_lesson  # noqa: E402
+from rnnlab.lesson import check_states, load_lesson  # noqa: E402
+from rnnlab.runtime import predict  # noqa: E402
 from rnnlab.web.app import create_app  # noqa: E402
 from rnnlab.web.learner import SALT  # noqa: E402
-from rnnlab.web.pages.steps import check_states  # noqa: E402
 from rnnlab.web.templating import templates  # noqa: E402
 from rnnlab.web.settings import Settings, sqlite_url  # noqa: E402
 
@@ -49,7 +49,8 @@ def first_answer(check) -> dict:
     ids = [o.id for o in check.options]
     return {"single": {"choice": ids[0] if ids else ""}, "multiple": {"choices": ids[:1]},
             "numeric": {"value": check.numeric.value if check.numeric else 0.0}, "ordering": {"order": ids},
-            "matching": {"pairs": {o.id: o.target for o in check.options}}}[check.kind]
+            "matching": {"pairs": {o.id: o.target for o in check.options}},
+            "predict": {"choice": ids[0]} if ids else {"value": 0.5}}[check.kind]
 
 
 def cpu_ms(call, n: int) -> float:
@@ -68,18 +69,18 @@ def measure_parts(app, lesson, number: int, n: int) -> tuple[dict[str, float], s
         store.record_answer(learner, check_id, first_answer(lesson.checks[check_id]), False)
     progress = store.progress(learner)
     context = {"lesson": lesson, "step": step, "progress": progress, "prev": None, "next": None,
-               "checks": check_states(lesson, step.checks, progress)}
+               "checks": check_states(lesson, step.checks, learner, progress.answers, predict.measure)}
     template = templates.get_template("step.html")
     times = {
         "store.visit (a write)": cpu_ms(lambda: store.visit(learner, number), n),
         "store.progress (a read)": cpu_ms(lambda: store.progress(learner), n),
-        "check_states": cpu_ms(lambda: check_states(lesson, step.checks, progress), n),
+        "check_states": cpu_ms(lambda: check_states(lesson, step.checks, learner, progress.answers, predict.measure), n),
         "template render": cpu_ms(lambda: template.render(context), n),
     }
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(n):
-        check_states(lesson, step.checks, progress)
+        check_states(lesson, step.checks, learner, progress.answers, predict.measure)
         templates.get_template("step.html").render(context)
     profiler.disable()
     out = io.StringIO()

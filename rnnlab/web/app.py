@@ -13,6 +13,7 @@ from rnnlab import __version__
 from rnnlab.runtime.local import JobManager
 from rnnlab.runtime.cache import ResultCache, warm
 from rnnlab.store import ProgressStore
+from rnnlab.store.results import StoredResults
 from rnnlab.web import api, errors, pages
 from rnnlab.web.learner import LearnerMiddleware
 from rnnlab.web.limits import JsonTooLarge
@@ -30,7 +31,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         experiments = settings.experiments
     store = ProgressStore(settings.db_url)
     jobs = JobManager(settings.max_jobs, settings.job_grace_s, settings.job_keep_s, settings.progress_interval_s)
-    results = ResultCache(settings.result_cache_entries, settings.result_cache_bytes)
+    shared = StoredResults(store, settings.result_store_rows) if settings.result_store_rows else None
+    results = ResultCache(settings.result_cache_entries, settings.result_cache_bytes, shared)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -50,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings, app.state.store, app.state.jobs, app.state.experiments = settings, store, jobs, experiments
     app.state.results = results
+    app.state.step_pages = pages.steps.StepPages()
     app.add_middleware(
         LearnerMiddleware,
         secret=settings.secret or store.cookie_secret(),

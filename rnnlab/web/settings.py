@@ -105,6 +105,15 @@ class Settings(BaseModel):
     result_cache_bytes: int = Field(
         64 * 1024 * 1024, ge=0, description="bytes of JSON those cached results may take in all (64 MiB)"
     )
+    result_store_rows: int = Field(
+        4096, ge=0, description="quick experiments' results kept in the database's results table, shared by every "
+        "server process and replica (least recently used out first; 0: no shared level)"
+    )
+    workers: int = Field(1, ge=1, description="server processes `rnnlab serve --workers` starts behind its one port")
+    job_spool: Path | None = Field(
+        None, description="the directory where the embedded queue shares job state between this machine's server "
+        "processes (None: a fresh temp dir per app)"
+    )
     experiments: Mapping[str, ModuleType] | None = Field(
         None, description="experiment modules by id; None: the registry (tests pass their own)"
     )

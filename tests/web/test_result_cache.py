@@ -59,7 +59,7 @@ def test_cache_bound_from_settings_evicts_the_least_recently_used(settings):
 
     from rnnlab.web.app import create_app
 
-    app = create_app(settings.model_copy(update={"result_cache_entries": 2}))
+    app = create_app(settings.model_copy(update={"result_cache_entries": 2, "result_store_rows": 0}))  # no shared level
     with TestClient(app, base_url="http://127.0.0.1") as client:
         for rho in (0.1, 0.2, 0.1, 0.3, 0.1, 0.2):  # 0.2 is the oldest when 0.3 arrives
             client.post("/api/experiments/fake-tally", json={"rho": rho})
