@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import socket
 import threading
 import time
@@ -40,8 +41,13 @@ def main() -> None:
               help="Where progress is kept: a SQLite file, or a database URL such as "
                    "postgresql+psycopg://user:password@host/rnnlab for a class on several replicas.  "
                    "[default: progress.db in your user data folder]")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, envvar="RNNLAB_WORKERS",
+              show_default="the cores this process may use",
+              help="Server processes answering on the one port: a class needs every core (one Python process "
+                   "uses one). They share the database, the quick experiments' results and the job queue.  "
+                   "[env: RNNLAB_WORKERS]")
 def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None, no_browser: bool,
-          db: str | None) -> None:
+          db: str | None, workers: int | None) -> None:
     """Start the lesson and open it in your browser."""
     from rnnlab.runtime.worker import one_blas_thread
 
@@ -53,6 +59,7 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None,
     from rnnlab.web.app import create_app
     from rnnlab.web.errors import readable
     from rnnlab.web.settings import Settings, as_db_url, default_db_path, is_loopback, is_wildcard, shown_db
+    from rnnlab.web.workers import run as workers_run
 
     db_url = as_db_url(db or default_db_path())
     try:
@@ -61,17 +68,18 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None,
         raise click.UsageError(f"--db: {exc}") from None
     try:
         settings = Settings(db_url=db_url, host=host, port=port, allow_hosts=allow_hosts, token=token,
-                            warm_up=True)
+                            warm_up=True, workers=workers or len(os.sched_getaffinity(0)))
     except ValidationError as exc:
         raise click.UsageError(readable(exc.errors())) from None
     sock = listen(host, port)
     check_lesson(sock)
-    try:
-        app = create_app(settings)
-    except (OSError, SQLAlchemyError) as exc:
-        sock.close()
-        raise click.ClickException(f"cannot open the progress database {db}: {exc}") from None
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3))
+    if settings.workers == 1:
+        try:
+            app = create_app(settings)
+        except (OSError, SQLAlchemyError) as exc:
+            sock.close()
+            raise click.ClickException(f"cannot open the progress database {db}: {exc}") from None
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3))
     url = f"http://{host_in_url(host)}:{sock.getsockname()[1]}/"
     if settings.token_required:
         url += f"?token={settings.token}"
@@ -80,10 +88,21 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None,
         click.echo(f"rnnlab: warning: listening on {host} lets other machines on your network reach this server; "
                    f"only those with the link below{elsewhere} get in: its token is the only authentication, "
                    "and the connection is not encrypted.", err=True)
-    click.echo(f"rnnlab: the lesson is at {url}  (progress kept in {db}; Ctrl+C stops)")
-    if not no_browser:
-        threading.Thread(target=open_when_up, args=(server, url), daemon=True).start()
-    server.run(sockets=[sock])
+    processes = "" if settings.workers == 1 else f"; {settings.workers} server processes"
+    click.echo(f"rnnlab: the lesson is at {url}  (progress kept in {db}{processes}; Ctrl+C stops)")
+    if settings.workers == 1:
+        if not no_browser:
+            threading.Thread(target=open_when_up, args=(server, url), daemon=True).start()
+        server.run(sockets=[sock])
+        return
+    if not no_browser:  # the socket already listens: the browser's request waits for the first worker
+        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+    try:
+        workers_run(settings, sock)
+    except (OSError, SQLAlchemyError) as exc:
+        raise click.ClickException(f"cannot open the progress database {db}: {exc}") from None
+    finally:
+        sock.close()
 
 
 @main.command()

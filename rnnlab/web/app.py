@@ -19,6 +19,7 @@ from rnnlab.web.learner import LearnerMiddleware
 from rnnlab.web.limits import JsonTooLarge
 from rnnlab.web.security import SecurityMiddleware
 from rnnlab.web.settings import Settings
+from rnnlab.web.workers import ProcessHeader
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -60,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age_s=settings.cookie_max_age_s,
     )
     app.add_middleware(JsonTooLarge)
+    if settings.workers > 1:
+        app.add_middleware(ProcessHeader)
     app.add_middleware(SecurityMiddleware, settings=settings)  # last added runs first: before anything else
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
