@@ -17,9 +17,8 @@ experiment or engine never serves an old result.
 Requests for the same missing params at the same time compute it once per
 process (the others wait for it). A run that raises (``Diverged``) is not cached.
 ``warm(cache, modules)`` trains the modules' small models (``runner.warm_up``)
-and then puts every quick experiment's defaults in the cache; with
-``train=False`` it only makes sure the defaults are cached (a second server
-process, or a restart on a database that already holds them, trains nothing).
+and then puts every quick experiment's defaults in the cache (from the shared
+level when another process already put them there).
 """
 
 from __future__ import annotations
@@ -155,12 +154,11 @@ class ResultCache:
             self.bytes -= len(evicted)
 
 
-def warm(cache: ResultCache, modules: Iterable[ModuleType], train: bool = True) -> None:
-    """Train the modules' small models (unless ``train`` is false), then cache every quick experiment
-    at its defaults (a failure is logged, not raised: the first request would compute it instead)."""
+def warm(cache: ResultCache, modules: Iterable[ModuleType]) -> None:
+    """Train the modules' small models, then cache every quick experiment at its defaults
+    (a failure is logged, not raised: the first request would compute it instead)."""
     modules = list(modules)
-    if train:
-        runner.warm_up(modules)
+    runner.warm_up(modules)
     for module in modules:
         if getattr(module, "KIND", None) != "quick":
             continue

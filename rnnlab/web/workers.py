@@ -12,11 +12,13 @@ its ``Settings`` as JSON from ``RNNLAB_SETTINGS`` (set here, before spawning)
 and builds the app. Each worker exits when the parent does, however the parent
 dies (``PR_SET_PDEATHSIG`` on Linux, and a check of the parent's pid at start).
 
-Warm-up runs once, in the parent, not in every worker: it makes sure every quick
-experiment's defaults are in the shared result cache (the store's ``results``
-table), training the small models they need only if they are not there yet. The
-workers answer from that cache; a worker trains a model itself only the first
-time a learner asks it for params nobody has asked for before.
+Nothing is trained twice. The parent makes a private folder for trained models
+(``RNNLAB_TRAINED_DIR``, see :mod:`rnnlab.experiments._trained`): whichever process
+needs a small model first trains it under a lock and leaves it there, and the
+others load it. The parent warms up (trains the models, and puts every quick
+experiment's defaults in the shared result cache, the store's ``results``
+table); each worker warms up too, which loads the models the parent trained and
+finds the defaults already cached.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from rnnlab.experiments._trained import TRAINED_DIR_ENV
 from rnnlab.web.settings import Settings
 
 SETTINGS_ENV = "RNNLAB_SETTINGS"  # a worker's Settings, as JSON
@@ -88,15 +91,14 @@ def run(settings: Settings, sock: socket.socket) -> None:
     from rnnlab.store import ProgressStore
 
     store = ProgressStore(settings.db_url)  # migrations, then the secret, once, before the workers start
-    spool = Path(tempfile.mkdtemp(prefix="rnnlab-jobs-"))
+    spool, models = Path(tempfile.mkdtemp(prefix="rnnlab-jobs-")), Path(tempfile.mkdtemp(prefix="rnnlab-models-"))
     try:
         store.cookie_secret()
-        shared = bool(settings.result_store_rows)  # without a shared cache, each worker warms its own
-        worker = settings.model_copy(update={"warm_up": settings.warm_up and not shared,
-                                             "job_spool": settings.job_spool or spool})
+        worker = settings.model_copy(update={"job_spool": settings.job_spool or spool})
         os.environ[SETTINGS_ENV] = worker.model_dump_json(exclude={"experiments"})
         os.environ[PARENT_ENV] = str(os.getpid())
-        if settings.warm_up and shared:
+        os.environ[TRAINED_DIR_ENV] = str(models)  # mkdtemp made it 0700: this user's processes only
+        if settings.warm_up:
             threading.Thread(target=warm_shared, args=(settings, store), name="warm-up", daemon=True).start()
         config = uvicorn.Config("rnnlab.web.workers:app_from_env", factory=True, workers=settings.workers,
                                 log_level="warning", timeout_graceful_shutdown=3)
@@ -104,10 +106,12 @@ def run(settings: Settings, sock: socket.socket) -> None:
     finally:
         store.close()
         shutil.rmtree(spool, ignore_errors=True)
+        shutil.rmtree(models, ignore_errors=True)
 
 
 def warm_shared(settings: Settings, store) -> None:
-    """Put every quick experiment's defaults in the shared result cache, training only what is missing."""
+    """Train the small models (into the shared folder) and put every quick experiment's defaults in the
+    shared result cache, from the parent, while the workers start."""
     from rnnlab.runtime.cache import ResultCache, warm
     from rnnlab.store.results import StoredResults
 
@@ -115,5 +119,5 @@ def warm_shared(settings: Settings, store) -> None:
         from rnnlab.experiments.registry import EXPERIMENTS as experiments
     else:
         experiments = settings.experiments
-    modules = sorted(experiments.values(), key=lambda m: m.STEP)
-    warm(ResultCache(0, 0, StoredResults(store, settings.result_store_rows)), modules, train=False)
+    shared = StoredResults(store, settings.result_store_rows) if settings.result_store_rows else None
+    warm(ResultCache(0, 0, shared), sorted(experiments.values(), key=lambda m: m.STEP))

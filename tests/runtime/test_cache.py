@@ -190,11 +190,3 @@ def test_a_failing_shared_level_costs_a_run_not_an_error():
     runs = []
     body = ResultCache(10, 10**6, Broken(), version="v1").get(module(runs), Params(n=1))
     assert json.loads(body)["result"] == {"values": [0.5]} and runs == [1]
-
-
-def test_warm_without_training_only_fills_what_is_missing():
-    order, shared = [], DictShared()
-    quick = module(order, ID="quick", warm_up=lambda: order.append("trained"))
-    warm(ResultCache(0, 0, shared, version="v1"), [quick], train=False)
-    warm(ResultCache(0, 0, shared, version="v1"), [quick], train=False)
-    assert order == [3] and len(shared.rows) == 1
