@@ -59,7 +59,7 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None,
     from rnnlab.web.app import create_app
     from rnnlab.web.errors import readable
     from rnnlab.web.settings import Settings, as_db_url, default_db_path, is_loopback, is_wildcard, shown_db
-    from rnnlab.web.workers import run as workers_run
+    from rnnlab.web.workers import open_store, run_workers
 
     db_url = as_db_url(db or default_db_path())
     try:
@@ -73,12 +73,13 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None,
         raise click.UsageError(readable(exc.errors())) from None
     sock = listen(host, port)
     check_lesson(sock)
-    if settings.workers == 1:
-        try:
-            app = create_app(settings)
-        except (OSError, SQLAlchemyError) as exc:
-            sock.close()
-            raise click.ClickException(f"cannot open the progress database {db}: {exc}") from None
+    try:  # several workers: the parent opens the database once, before any of them starts
+        app = create_app(settings) if settings.workers == 1 else None
+        store = open_store(settings) if settings.workers > 1 else None
+    except (OSError, SQLAlchemyError) as exc:
+        sock.close()
+        raise click.ClickException(f"cannot open the progress database {db}: {exc}") from None
+    if app is not None:
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3))
     url = f"http://{host_in_url(host)}:{sock.getsockname()[1]}/"
     if settings.token_required:
@@ -98,9 +99,7 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None,
     if not no_browser:  # the socket already listens: the browser's request waits for the first worker
         threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
     try:
-        workers_run(settings, sock)
-    except (OSError, SQLAlchemyError) as exc:
-        raise click.ClickException(f"cannot open the progress database {db}: {exc}") from None
+        run_workers(settings, sock, store)
     finally:
         sock.close()
 

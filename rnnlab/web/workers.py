@@ -1,9 +1,9 @@
 """Several server processes behind the one socket ``rnnlab serve`` binds (``--workers N``).
 
 One Python process runs on one core at a time (the GIL); a class needs both.
-``run(settings, sock)`` is the parent: it opens the database once (so the
-migrations and the cookie secret are made before any worker races for them),
-makes the embedded job queue's spool folder, and hands the socket to uvicorn's
+The parent opens the database once (``open_store``: the migrations and the
+cookie secret are made before any worker races for them); ``run_workers`` makes the
+embedded job queue's spool folder, and hands the socket to uvicorn's
 ``Multiprocess`` supervisor, which spawns ``settings.workers`` processes, pings
 them, replaces one that dies, and stops them all on Ctrl+C or SIGTERM.
 
@@ -37,6 +37,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from rnnlab.experiments._trained import TRAINED_DIR_ENV
+from rnnlab.store import ProgressStore
 from rnnlab.web.settings import Settings
 
 SETTINGS_ENV = "RNNLAB_SETTINGS"  # a worker's Settings, as JSON
@@ -80,20 +81,26 @@ def stop_with_parent(parent_pid: int) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-def run(settings: Settings, sock: socket.socket) -> None:
-    """Serve with ``settings.workers`` processes on ``sock`` until Ctrl+C or SIGTERM, then stop them all.
+def open_store(settings: Settings) -> ProgressStore:
+    """The database, brought up to date and holding its cookie secret before any worker races to make them;
+    raises what opening it raises (OSError, SQLAlchemyError)."""
+    store = ProgressStore(settings.db_url)
+    try:
+        store.cookie_secret()
+    except BaseException:
+        store.close()
+        raise
+    return store
 
-    Raises what opening the database raises (OSError, SQLAlchemyError) before any worker starts.
-    """
+
+def run_workers(settings: Settings, sock: socket.socket, store: ProgressStore) -> None:
+    """Serve with ``settings.workers`` processes on ``sock`` until Ctrl+C or SIGTERM, then stop them all
+    (``store``, from ``open_store``, is closed at the end)."""
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
-    from rnnlab.store import ProgressStore
-
-    store = ProgressStore(settings.db_url)  # migrations, then the secret, once, before the workers start
     spool, models = Path(tempfile.mkdtemp(prefix="rnnlab-jobs-")), Path(tempfile.mkdtemp(prefix="rnnlab-models-"))
     try:
-        store.cookie_secret()
         worker = settings.model_copy(update={"job_spool": settings.job_spool or spool})
         os.environ[SETTINGS_ENV] = worker.model_dump_json(exclude={"experiments"})
         os.environ[PARENT_ENV] = str(os.getpid())
@@ -109,7 +116,7 @@ def run(settings: Settings, sock: socket.socket) -> None:
         shutil.rmtree(models, ignore_errors=True)
 
 
-def warm_shared(settings: Settings, store) -> None:
+def warm_shared(settings: Settings, store: ProgressStore) -> None:
     """Train the small models (into the shared folder) and put every quick experiment's defaults in the
     shared result cache, from the parent, while the workers start."""
     from rnnlab.runtime.cache import ResultCache, warm
