@@ -27,7 +27,9 @@ processes per wall-clock second (100 % is one core: the GIL keeps a single
 process near that ceiling); with several workers, how many requests each
 worker answered (``X-Rnnlab-Process``); how many experiment requests repeated
 params already asked for in the phase (what a result cache could answer); and
-the load average, since a shared machine makes every number noisy.
+the load average, since a shared machine makes every number noisy, and the
+CPU this benchmark's own process used (near 100 % of one core, its event loop
+would delay the requests it times).
 """
 
 from __future__ import annotations
@@ -216,6 +218,7 @@ class Phase:
         self.asked: list[tuple[str, str]] = []
         self.slowest: list[tuple[float, str, str]] = []  # (seconds, kind, what was asked), the 3 slowest
         self.processes: Counter[str] = Counter()  # requests answered per server process (X-Rnnlab-Process)
+        self.client_cpu = 0.0  # this benchmark's own CPU time per wall-clock second during the phase
 
     async def timed(self, kind: str, request, what: str = "") -> None:
         t0 = time.perf_counter()
@@ -273,9 +276,10 @@ async def learner(base: str, plan: list[dict], phase: Phase, args, rng: random.R
 async def run_phase(base: str, pid: int, plan: list[dict], learners: int, args, seed: int) -> tuple[Phase, float]:
     phase = Phase()
     stop_at = time.monotonic() + args.duration
-    cpu0, t0 = cpu_seconds(pid), time.monotonic()
+    cpu0, own0, t0 = cpu_seconds(pid), time.process_time(), time.monotonic()
     await asyncio.gather(*(learner(base, plan, phase, args, random.Random(seed * 1000 + k), stop_at)
                            for k in range(learners)))
+    phase.client_cpu = (time.process_time() - own0) / (time.monotonic() - t0)
     return phase, (cpu_seconds(pid) - cpu0) / (time.monotonic() - t0)
 
 
@@ -314,6 +318,8 @@ def report(args, phases: list[tuple[str, Phase, float]], load: tuple[float, floa
     for kind in (*KINDS, None):
         print(f"{kind or 'all':<12} " + " | ".join(columns(phase, kind) for _, phase, _ in phases))
     print(f"{'server CPU':<12} " + " | ".join(f"{100 * cpu:>6.0f} % of one core{'':<15}" for _, _, cpu in phases))
+    print(f"{'client CPU':<12} " + " | ".join(f"{100 * p.client_cpu:>6.0f} % of one core{'':<15}" for _, p, _ in phases)
+          + "   (these simulated learners: one Python process, on the same cores)")
     print(f"{'repeats':<12} " + " | ".join(f"{repeats(phase):>37}" for _, phase, _ in phases)
           + "   (experiment requests whose params were already asked in the phase)")
     print(f"{'per process':<12} " + " | ".join(f"{spread(phase):>37}" for _, phase, _ in phases)
