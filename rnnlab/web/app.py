@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from rnnlab import __version__
 from rnnlab.runtime.local import JobManager
+from rnnlab.lesson import load_lesson
 from rnnlab.runtime.cache import ResultCache, warm
 from rnnlab.store import ProgressStore
 from rnnlab.store.results import StoredResults
@@ -22,6 +23,13 @@ from rnnlab.web.settings import Settings
 from rnnlab.web.workers import ProcessHeader
 
 STATIC_DIR = Path(__file__).parent / "static"
+
+
+def warm_up(app: FastAPI, modules) -> None:
+    """What a first request would otherwise wait for: the lesson and every step page's shell (half a
+    second), then the quick experiments' models and their results at the defaults."""
+    app.state.step_pages.warm(load_lesson())
+    warm(app.state.results, modules)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         if settings.warm_up:
             modules = sorted(experiments.values(), key=lambda m: m.STEP)
-            threading.Thread(target=warm, args=(results, modules), name="warm-up", daemon=True).start()
+            threading.Thread(target=warm_up, args=(app, modules), name="warm-up", daemon=True).start()
         yield
         await jobs.shutdown()
         store.close()

@@ -134,3 +134,18 @@ def test_a_step_page_rendered_for_one_learner_shows_another_only_their_own_order
         assert {c: state["check"] for c, state in embedded_checks(page).items()} == public[name]
         visited = re.findall(r'aria-label="Step (\d+): [^"]*\(visited\)"', page)
         assert sorted(map(int, visited)) == [elsewhere, 8]
+
+
+def test_the_warm_up_renders_every_step_page_before_the_first_learner_asks(settings, lesson):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from rnnlab.web.app import create_app
+
+    app = create_app(settings.model_copy(update={"warm_up": True, "experiments": {}}))
+    with TestClient(app, base_url="http://127.0.0.1"):
+        deadline = time.monotonic() + 30
+        while len(app.state.step_pages) < len(lesson.steps) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(app.state.step_pages) == len(lesson.steps)

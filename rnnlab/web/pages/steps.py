@@ -41,6 +41,9 @@ class StepPages:
         self._shells: dict[tuple[int, int], tuple[Lesson, str, str, str]] = {}  # (id(lesson), step) -> pieces
         self._lock = threading.Lock()
 
+    def __len__(self) -> int:
+        return len(self._shells)
+
     def render(self, lesson: Lesson, step: Step, progress: Progress, checks: dict) -> str:
         key = (id(lesson), step.number)
         shell = self._shells.get(key)
@@ -51,6 +54,13 @@ class StepPages:
         _, before, between, after = shell
         data = str(htmlsafe_json_dumps(checks, sort_keys=True))  # as `| tojson` does; str: Markup + str escapes
         return before + nav + between + data + after
+
+    def warm(self, lesson: Lesson) -> None:
+        """Render every step's shell now (and with it load the templates), so no learner waits for it."""
+        for step in lesson.steps:
+            with self._lock:
+                self._shells.setdefault((id(lesson), step.number), self._shell(lesson, step))
+        templates.get_template("_progress.html")
 
     def _shell(self, lesson: Lesson, step: Step) -> tuple[Lesson, str, str, str]:
         numbers = [s.number for s in lesson.steps]
