@@ -31,7 +31,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 from types import ModuleType
-from typing import Iterable, Protocol
+from typing import Callable, Iterable, Protocol
 
 from pydantic import BaseModel
 
@@ -73,11 +73,18 @@ def encode(payload: dict) -> bytes:
     return json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
 
 
+def computed_here(module: ModuleType, params: BaseModel) -> bytes:
+    """The payload of ``runner.evaluate``, computed in this process's thread, as JSON bytes."""
+    return encode(runner.evaluate(module, params))
+
+
 class ResultCache:
     """A bounded LRU of quick experiments' JSON payloads; safe to share between request threads."""
 
-    def __init__(self, max_entries: int, max_bytes: int, shared: Shared | None = None, version: str | None = None):
+    def __init__(self, max_entries: int, max_bytes: int, shared: Shared | None = None, version: str | None = None,
+                 compute: Callable[[ModuleType, BaseModel], bytes] | None = None):
         self.max_entries, self.max_bytes = max_entries, max_bytes
+        self.compute = compute or computed_here  # or ``rnnlab.runtime.compute.Computer``: in helper processes
         self.shared, self.version = shared, version or code_version()
         self.hits = self.misses = self.shared_hits = self.bytes = 0
         self._entries: OrderedDict[Key, bytes] = OrderedDict()
@@ -121,7 +128,7 @@ class ResultCache:
     def _shared_or_computed(self, module: ModuleType, key: Key, params: BaseModel) -> tuple[bytes, bool]:
         """(payload, whether it was computed here): from the shared level if it has it, else run and shared."""
         if self.shared is None:
-            return encode(runner.evaluate(module, params)), True
+            return self.compute(module, params), True
         digest = shared_key(key, self.version)
         try:
             body = self.shared.get(digest)
@@ -130,7 +137,7 @@ class ResultCache:
             body = None
         if body is not None:
             return body, False
-        body = encode(runner.evaluate(module, params))
+        body = self.compute(module, params)
         try:
             self.shared.put(digest, module.ID, body)
         except Exception:

@@ -13,6 +13,7 @@ from rnnlab import __version__
 from rnnlab.runtime.local import JobManager
 from rnnlab.lesson import load_lesson
 from rnnlab.runtime.cache import ResultCache, warm
+from rnnlab.runtime.compute import Computer
 from rnnlab.store import ProgressStore
 from rnnlab.store.results import StoredResults
 from rnnlab.web import api, errors, pages
@@ -27,8 +28,11 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 def warm_up(app: FastAPI, modules) -> None:
     """What a first request would otherwise wait for: the lesson and every step page's shell (half a
-    second), then the quick experiments' models and their results at the defaults."""
+    second), the helper processes that compute quick experiments (if any) and the small models, then the
+    quick experiments' results at their defaults."""
     app.state.step_pages.warm(load_lesson())
+    if app.state.computer is not None:
+        app.state.computer.warm(modules)
     warm(app.state.results, modules)
 
 
@@ -41,7 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     store = ProgressStore(settings.db_url)
     jobs = JobManager(settings.max_jobs, settings.job_grace_s, settings.job_keep_s, settings.progress_interval_s)
     shared = StoredResults(store, settings.result_store_rows) if settings.result_store_rows else None
-    results = ResultCache(settings.result_cache_entries, settings.result_cache_bytes, shared)
+    computer = Computer(settings.result_processes) if settings.result_processes else None
+    results = ResultCache(settings.result_cache_entries, settings.result_cache_bytes, shared, compute=computer)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -50,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             threading.Thread(target=warm_up, args=(app, modules), name="warm-up", daemon=True).start()
         yield
         await jobs.shutdown()
+        if computer is not None:
+            computer.close()
         store.close()
 
     app = FastAPI(
@@ -60,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings, app.state.store, app.state.jobs, app.state.experiments = settings, store, jobs, experiments
-    app.state.results = results
+    app.state.results, app.state.computer = results, computer
     app.state.step_pages = pages.steps.StepPages()
     app.add_middleware(
         LearnerMiddleware,

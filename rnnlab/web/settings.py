@@ -105,6 +105,10 @@ class Settings(BaseModel):
     result_cache_bytes: int = Field(
         64 * 1024 * 1024, ge=0, description="bytes of JSON those cached results may take in all (64 MiB)"
     )
+    result_processes: int = Field(
+        0, ge=0, description="helper processes each server process computes quick experiments in, so its own "
+        "thread keeps serving pages meanwhile (`rnnlab serve --workers N` with N > 1 uses 1; 0: in the server process)"
+    )
     result_store_rows: int = Field(
         4096, ge=0, description="quick experiments' results kept in the database's results table, shared by every "
         "server process and replica (least recently used out first; 0: no shared level)"

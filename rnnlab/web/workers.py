@@ -18,7 +18,9 @@ needs a small model first trains it under a lock and leaves it there, and the
 others load it. The parent warms up (trains the models, and puts every quick
 experiment's defaults in the shared result cache, the store's ``results``
 table); each worker warms up too, which loads the models the parent trained and
-finds the defaults already cached.
+finds the defaults already cached. Each worker computes quick experiments in a
+helper process of its own (``rnnlab.runtime.compute``), so a long one does not
+hold up the pages that worker serves meanwhile.
 """
 
 from __future__ import annotations
@@ -101,7 +103,8 @@ def run_workers(settings: Settings, sock: socket.socket, store: ProgressStore) -
 
     spool, models = Path(tempfile.mkdtemp(prefix="rnnlab-jobs-")), Path(tempfile.mkdtemp(prefix="rnnlab-models-"))
     try:
-        worker = settings.model_copy(update={"job_spool": settings.job_spool or spool})
+        worker = settings.model_copy(update={"job_spool": settings.job_spool or spool,
+                                             "result_processes": settings.result_processes or 1})
         os.environ[SETTINGS_ENV] = worker.model_dump_json(exclude={"experiments"})
         os.environ[PARENT_ENV] = str(os.getpid())
         os.environ[TRAINED_DIR_ENV] = str(models)  # mkdtemp made it 0700: this user's processes only

@@ -60,9 +60,21 @@ def test_two_workers_answer_on_one_port_a_dead_one_is_replaced_and_sigterm_stops
         # Nobody asked for an experiment: the rows are the warm-up's, made once, by the parent, for every worker.
         assert warmed(db, {"order-matters", "bptt"}) == {"order-matters", "bptt"}
 
+        everyone = descendants(server.pid)  # workers, their helper processes, multiprocessing's tracker
+        assert now <= everyone and len(everyone) > len(now)
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=20) == 0
-        assert [pid for pid in now if alive(pid)] == []
+        deadline = time.monotonic() + 10
+        while any(alive(pid) for pid in everyone) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [(pid, command_line(pid)) for pid in everyone if alive(pid)] == []
+
+
+def descendants(pid: int) -> set[int]:
+    found = set(children(pid))
+    for child in list(found):
+        found |= descendants(child)
+    return found
 
 
 def warmed(db, want: set[str], timeout_s: float = 90.0) -> set[str]:
