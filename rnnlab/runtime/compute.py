@@ -15,14 +15,11 @@ its server process, however that ends.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import importlib
 import multiprocessing
 import os
-import signal
-import sys
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from types import ModuleType
@@ -46,15 +43,20 @@ def warm_up(module_names: list[str]) -> None:
 
 
 def _start(parent_pid: int) -> None:
-    """In the helper, first: one BLAS thread, and the kernel's SIGKILL when the server process dies (Linux)."""
-    from rnnlab.runtime.worker import PR_SET_PDEATHSIG, one_blas_thread
+    """In the helper, first: one BLAS thread, and an end when the server process is gone.
+
+    Not ``PR_SET_PDEATHSIG``: the kernel sends it when the *thread* that spawned the
+    helper exits, and the pool spawns from whichever request thread submits first."""
+    from rnnlab.runtime.worker import one_blas_thread
 
     one_blas_thread()
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent_pid:  # the server died before the guard was set
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:  # an orphan is adopted by another process
+            time.sleep(0.5)
         os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 class Computer:
