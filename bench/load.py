@@ -1,12 +1,13 @@
 """A class on one server: simulated learners against a real ``rnnlab serve``.
 
-    OPENBLAS_NUM_THREADS=1 python bench/load.py [--learners 50] [--duration 45] [--think 1.0]
+    OPENBLAS_NUM_THREADS=1 python bench/load.py [--learners 50] [--duration 45] [--think 1.0] [--workers 1 2]
 
-Starts ``rnnlab serve --no-browser --port 0 --db <temp file>`` on 127.0.0.1 (it
-never sends a request anywhere else), waits until it answers and its warm-up has
-finished (every quick experiment answers at its defaults and the server then
-sits idle for a second), then runs two phases of ``--duration`` seconds each:
-one learner alone, then ``--learners`` learners at once. Each learner has its
+For each ``--workers`` count in turn, starts ``rnnlab serve --no-browser --port 0
+--workers N --db <temp file>`` on 127.0.0.1 (it never sends a request anywhere
+else), waits until it answers and its warm-up has finished (every quick
+experiment answers at its defaults and the server's processes then sit idle for
+a second), then runs two phases of ``--duration`` seconds each: one learner
+alone, then ``--learners`` learners at once; then stops it. Each learner has its
 own cookie jar and loops over the lesson from a random step:
 
 - opens the step: ``GET /steps/n`` and ``POST /api/progress/visit``;
@@ -21,11 +22,14 @@ Latency is measured by the client, from sending to the last byte, and the
 client runs on the same machine as the server: on 2 cores both compete for
 the CPU, as they would with a learner's browser. Prints p50 / p95 / p99 and
 the number of errors (HTTP ≥ 400 or no answer within ``--timeout``) per request
-kind, both phases side by side; the server process's CPU time per wall-clock
-second (100 % is one core: the GIL keeps a single process near that ceiling);
-how many experiment requests repeated params already asked for in the phase
-(what a result cache could answer); and the load average, since a shared
-machine makes every number noisy.
+kind, every phase of every server side by side; the CPU time of the server's
+processes per wall-clock second (100 % is one core: the GIL keeps a single
+process near that ceiling); with several workers, how many requests each
+worker answered (``X-Rnnlab-Process``); how many experiment requests repeated
+params already asked for in the phase (what a result cache could answer); and
+the load average, since a shared machine makes every number noisy, and the
+CPU this benchmark's own process used (near 100 % of one core, its event loop
+would delay the requests it times).
 """
 
 from __future__ import annotations
@@ -56,13 +60,14 @@ TICKS = os.sysconf("SC_CLK_TCK")
 # --- the server -------------------------------------------------------------------------------------
 
 
-def start_server(db: Path) -> tuple[subprocess.Popen, str]:
-    """``rnnlab serve`` on a free loopback port; returns the process and its base URL."""
+def start_server(db: Path, workers: int) -> tuple[subprocess.Popen, str]:
+    """``rnnlab serve --workers N`` on a free loopback port; returns the process and its base URL."""
     rnnlab = Path(sys.executable).with_name("rnnlab")
     command = [str(rnnlab)] if rnnlab.exists() else [sys.executable, "-m", "rnnlab.cli"]
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
            "PYTHONUNBUFFERED": "1"}
-    server = subprocess.Popen([*command, "serve", "--no-browser", "--host", "127.0.0.1", "--port", "0", "--db", str(db)],
+    server = subprocess.Popen([*command, "serve", "--no-browser", "--host", "127.0.0.1", "--port", "0", "--db", str(db),
+                               "--workers", str(workers)],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     deadline = time.monotonic() + 60
     for line in server.stdout:  # "rnnlab: the lesson is at http://127.0.0.1:PORT/  (…)"
@@ -97,9 +102,20 @@ def stop_server(server: subprocess.Popen) -> None:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+    """User + system CPU time of a process and of its live descendants (the server's workers), from /proc (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    total = (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+    return total + sum(cpu_seconds(child) for child in children(pid))
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
+    except (FileNotFoundError, ProcessLookupError):
+        return []
 
 
 async def wait_until_warm(base: str, pid: int, quick: list[str], timeout_s: float = 300) -> float:
@@ -201,12 +217,15 @@ class Phase:
         self.error_samples: list[str] = []
         self.asked: list[tuple[str, str]] = []
         self.slowest: list[tuple[float, str, str]] = []  # (seconds, kind, what was asked), the 3 slowest
+        self.processes: Counter[str] = Counter()  # requests answered per server process (X-Rnnlab-Process)
+        self.client_cpu = 0.0  # this benchmark's own CPU time per wall-clock second during the phase
 
     async def timed(self, kind: str, request, what: str = "") -> None:
         t0 = time.perf_counter()
         try:
             response = await request
             ok, why = response.status_code < 400, f"HTTP {response.status_code} {response.text[:120]}"
+            self.processes[response.headers.get("x-rnnlab-process", "the server")] += 1
         except httpx.HTTPError as exc:
             ok, why = False, f"{type(exc).__name__} {exc}"
         self.times[kind].append(time.perf_counter() - t0)
@@ -257,9 +276,10 @@ async def learner(base: str, plan: list[dict], phase: Phase, args, rng: random.R
 async def run_phase(base: str, pid: int, plan: list[dict], learners: int, args, seed: int) -> tuple[Phase, float]:
     phase = Phase()
     stop_at = time.monotonic() + args.duration
-    cpu0, t0 = cpu_seconds(pid), time.monotonic()
+    cpu0, own0, t0 = cpu_seconds(pid), time.process_time(), time.monotonic()
     await asyncio.gather(*(learner(base, plan, phase, args, random.Random(seed * 1000 + k), stop_at)
                            for k in range(learners)))
+    phase.client_cpu = (time.process_time() - own0) / (time.monotonic() - t0)
     return phase, (cpu_seconds(pid) - cpu0) / (time.monotonic() - t0)
 
 
@@ -298,8 +318,12 @@ def report(args, phases: list[tuple[str, Phase, float]], load: tuple[float, floa
     for kind in (*KINDS, None):
         print(f"{kind or 'all':<12} " + " | ".join(columns(phase, kind) for _, phase, _ in phases))
     print(f"{'server CPU':<12} " + " | ".join(f"{100 * cpu:>6.0f} % of one core{'':<15}" for _, _, cpu in phases))
+    print(f"{'client CPU':<12} " + " | ".join(f"{100 * p.client_cpu:>6.0f} % of one core{'':<15}" for _, p, _ in phases)
+          + "   (these simulated learners: one Python process, on the same cores)")
     print(f"{'repeats':<12} " + " | ".join(f"{repeats(phase):>37}" for _, phase, _ in phases)
           + "   (experiment requests whose params were already asked in the phase)")
+    print(f"{'per process':<12} " + " | ".join(f"{spread(phase):>37}" for _, phase, _ in phases)
+          + "   (share of requests each server process answered)")
     print(f"load average (1 min) at start {load[0]:.1f}, at end {load[1]:.1f}, on {os.cpu_count()} cores")
     for name, phase, _ in phases:
         for sample in phase.error_samples:
@@ -311,31 +335,44 @@ def report(args, phases: list[tuple[str, Phase, float]], load: tuple[float, floa
         print(f"  server log: {count} × {line}")
 
 
-async def main_async(args) -> int:
-    lesson = load_lesson()
+def spread(phase: Phase) -> str:
+    total = sum(phase.processes.values()) or 1
+    return " ".join(f"{100 * n / total:.0f}%" for _, n in phase.processes.most_common())
+
+
+async def serve_and_measure(args, lesson, workers: int) -> list[tuple[str, Phase, float]]:
+    """Both phases against a fresh server with ``workers`` processes."""
     with tempfile.TemporaryDirectory() as tmp:
-        server, base = start_server(Path(tmp) / "progress.db")
+        server, base = start_server(Path(tmp) / "progress.db", workers)
         try:
             async with httpx.AsyncClient(base_url=base, timeout=30) as client:
                 listed = (await client.get("/api/experiments")).raise_for_status().json()
             quick = {e["id"]: controls(e["params_schema"]) for e in listed if e["kind"] == "quick"}
             warm_s = await wait_until_warm(base, server.pid, list(quick))
-            print(f"server {base} (pid {server.pid}) warm after {warm_s:.0f} s")
+            print(f"server {base} (pid {server.pid}, {workers} worker{'s' * (workers > 1)}) warm after {warm_s:.0f} s")
             plan = [{"number": step.number,
                      "experiments": [(e, quick[e]) for e in step.experiments if quick.get(e)],
                      "checks": [(c, answers(lesson.checks[c])) for c in step.checks]}
                     for step in lesson.steps]
-            load0 = os.getloadavg()[0]
             phases = []
-            for name, count in (("1 learner", 1), (f"{args.learners} learners", args.learners)):
+            for count in (1, args.learners):
                 phase, cpu = await run_phase(base, server.pid, plan, count, args, seed=len(phases) + args.seed)
+                name = f"{count} learner{'s' * (count > 1)}, {workers} worker{'s' * (workers > 1)}"
                 phases.append((name, phase, cpu))
-            report(args, phases, (load0, os.getloadavg()[0]))
             if server.poll() is not None:
-                print("the server exited during the run")
-                return 1
+                raise SystemExit("the server exited during the run")
         finally:
             stop_server(server)
+    return phases
+
+
+async def main_async(args) -> int:
+    lesson = load_lesson()
+    load0 = os.getloadavg()[0]
+    phases = []
+    for workers in args.workers:
+        phases += await serve_and_measure(args, lesson, workers)
+    report(args, phases, (load0, os.getloadavg()[0]))
     return 0
 
 
@@ -347,9 +384,11 @@ def main() -> int:
     ap.add_argument("--moves", type=int, default=3, help="control moves per quick experiment on each step visit")
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds before a request counts as an error")
     ap.add_argument("--seed", type=int, default=0, help="seeds the learners' choices")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], metavar="N",
+                    help="server processes (`rnnlab serve --workers N`); each count gets its own server, in turn")
     args = ap.parse_args()
-    if args.learners < 1 or args.duration <= 0 or args.think < 0 or args.moves < 0:
-        ap.error("--learners ≥ 1, --duration > 0, --think ≥ 0 and --moves ≥ 0")
+    if args.learners < 1 or args.duration <= 0 or args.think < 0 or args.moves < 0 or min(args.workers) < 1:
+        ap.error("--learners ≥ 1, --duration > 0, --think ≥ 0, --moves ≥ 0 and --workers ≥ 1")
     return asyncio.run(main_async(args))
 
 

@@ -6,13 +6,16 @@ Builds the app on a temporary database and calls each step page n times as one
 learner with some progress (every step visited, every check answered) by
 calling the ASGI app directly from an event loop, as uvicorn would, so the
 whole server side runs — middleware, routing, dependencies (and their trips to
-the thread pool), the visit's database write, the progress read, the check
-states and the template — and no client or network. Prints the wall-clock
+the thread pool), the progress read, the check states and the page (from the
+app's per-process cache of each step's learner-independent shell, with this
+learner's progress bar and checks joined in) — and no client or network. Prints the wall-clock
 p50 / p95 and the mean CPU time of the process per request (what a page costs
 even when other programs stretch the wall clock), and the page's size. ``--parts N`` also times, for step N, each
-part of the handler called directly (the visit's write, the progress read, the
-check states, the template) and prints cProfile's top functions for the two
-parts that touch no database, by cumulative time.
+part called directly (the visit, moving and staying, that ``POST
+/api/progress/visit`` makes; the progress read; the check states; the whole
+template as it was rendered before the page cache; the page from its cached
+shell) and prints cProfile's top functions for the parts that touch no
+database (check states and the cached page), by cumulative time.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import argparse
 import asyncio
 import cProfile
 import io
+import itertools
 import os
 import pstats
 import statistics
@@ -31,11 +35,13 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from itsdangerous import Signer  # noqa: E402
+from jinja2.utils import htmlsafe_json_dumps  # noqa: E402
+from markupsafe import Markup  # noqa: E402
 
-from rnnlab.lesson import load_lesson  # noqa: E402
+from rnnlab.lesson import check_states, load_lesson  # noqa: E402
+from rnnlab.runtime import predict  # noqa: E402
 from rnnlab.web.app import create_app  # noqa: E402
 from rnnlab.web.learner import SALT  # noqa: E402
-from rnnlab.web.pages.steps import check_states  # noqa: E402
 from rnnlab.web.templating import templates  # noqa: E402
 from rnnlab.web.settings import Settings, sqlite_url  # noqa: E402
 
@@ -49,7 +55,8 @@ def first_answer(check) -> dict:
     ids = [o.id for o in check.options]
     return {"single": {"choice": ids[0] if ids else ""}, "multiple": {"choices": ids[:1]},
             "numeric": {"value": check.numeric.value if check.numeric else 0.0}, "ordering": {"order": ids},
-            "matching": {"pairs": {o.id: o.target for o in check.options}}}[check.kind]
+            "matching": {"pairs": {o.id: o.target for o in check.options}},
+            "predict": {"choice": ids[0]} if ids else {"value": 0.5}}[check.kind]
 
 
 def cpu_ms(call, n: int) -> float:
@@ -67,20 +74,28 @@ def measure_parts(app, lesson, number: int, n: int) -> tuple[dict[str, float], s
     for check_id in lesson.checks:
         store.record_answer(learner, check_id, first_answer(lesson.checks[check_id]), False)
     progress = store.progress(learner)
-    context = {"lesson": lesson, "step": step, "progress": progress, "prev": None, "next": None,
-               "checks": check_states(lesson, step.checks, progress)}
-    template = templates.get_template("step.html")
+    checks = check_states(lesson, step.checks, learner, progress.answers, predict.measure)
+    template, nav = templates.get_template("step.html"), templates.get_template("_progress.html")
+
+    def whole_page() -> str:  # every part rendered for this request, as before the page cache
+        return template.render(lesson=lesson, step=step, prev=None, next=None,
+                               progress_nav=Markup(nav.render(lesson=lesson, step=step, progress=progress)),
+                               checks_json=htmlsafe_json_dumps(checks, sort_keys=True))
+
+    steps = itertools.cycle([number, 1 if number != 1 else 2])
     times = {
-        "store.visit (a write)": cpu_ms(lambda: store.visit(learner, number), n),
+        "store.visit, moving (a write)": cpu_ms(lambda: store.visit(learner, next(steps)), n),
+        "store.visit, staying (a read)": cpu_ms(lambda: store.visit(learner, number), n),
         "store.progress (a read)": cpu_ms(lambda: store.progress(learner), n),
-        "check_states": cpu_ms(lambda: check_states(lesson, step.checks, progress), n),
-        "template render": cpu_ms(lambda: template.render(context), n),
+        "check_states": cpu_ms(lambda: check_states(lesson, step.checks, learner, progress.answers, predict.measure), n),
+        "whole template render": cpu_ms(whole_page, n),
+        "page from its cached shell": cpu_ms(lambda: app.state.step_pages.render(lesson, step, progress, checks), n),
     }
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(n):
-        check_states(lesson, step.checks, progress)
-        templates.get_template("step.html").render(context)
+        check_states(lesson, step.checks, learner, progress.answers, predict.measure)
+        app.state.step_pages.render(lesson, step, progress, checks)
     profiler.disable()
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import socket
 import threading
 import time
@@ -36,16 +37,29 @@ def main() -> None:
                    "cookie). Listening beyond this machine without --token makes a random one and prints "
                    "it in the link.  [env: RNNLAB_TOKEN]")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser tab.")
-@click.option("--db", default=None, metavar="PATH|URL",
+@click.option("--db", envvar="RNNLAB_DB", default=None, metavar="PATH|URL",
               help="Where progress is kept: a SQLite file, or a database URL such as "
                    "postgresql+psycopg://user:password@host/rnnlab for a class on several replicas.  "
-                   "[default: progress.db in your user data folder]")
+                   "[default: progress.db in your user data folder]  [env: RNNLAB_DB]")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, envvar="RNNLAB_WORKERS",
+              show_default="the cores this process may use",
+              help="Server processes answering on the one port: a class needs every core (one Python process "
+                   "uses one). They share the database, the quick experiments' results and the job queue.  "
+                   "[env: RNNLAB_WORKERS]")
 @click.option("--queue", "queue_url", envvar="RNNLAB_QUEUE", default=None, metavar="redis://…",
               help="Send training jobs to this Redis, where `rnnlab worker --queue` processes on any machine train "
                    "them; every replica given the same URL follows and cancels any job.  "
                    "[default: worker processes on this machine]  [env: RNNLAB_QUEUE]")
+@click.option("--learner-jobs", type=click.IntRange(1, 100), default=2, show_default=True,
+              help="Training jobs one learner may have running or waiting at once.")
+@click.option("--class-jobs", type=click.IntRange(1, 10_000), default=None,
+              help="Training jobs one class may have running or waiting at once.  [default: no limit]")
+@click.option("--no-warm-up", is_flag=True,
+              help="Do not train the quick experiments' small models at start-up (the first learner to open "
+                   "each experiment then waits for it, a few seconds).")
 def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None, no_browser: bool,
-          db: str | None, queue_url: str | None) -> None:
+          db: str | None, workers: int | None, queue_url: str | None, learner_jobs: int, class_jobs: int | None,
+          no_warm_up: bool) -> None:
     """Start the lesson and open it in your browser."""
     from rnnlab.runtime.worker import one_blas_thread
 
@@ -57,6 +71,7 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None,
     from rnnlab.web.app import create_app
     from rnnlab.web.errors import readable
     from rnnlab.web.settings import Settings, as_db_url, default_db_path, is_loopback, is_wildcard, shown_db
+    from rnnlab.web.workers import open_store, run_workers
 
     db_url = as_db_url(db or default_db_path())
     try:
@@ -65,13 +80,19 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None,
         raise click.UsageError(f"--db: {exc}") from None
     try:
         settings = Settings(db_url=db_url, host=host, port=port, allow_hosts=allow_hosts, token=token,
-                            warm_up=True, queue_url=queue_url)
+                            warm_up=not no_warm_up, workers=workers or len(os.sched_getaffinity(0)),
+                            queue_url=queue_url, learner_jobs=learner_jobs, class_jobs=class_jobs)
     except ValidationError as exc:
         raise click.UsageError(readable(exc.errors())) from None
     sock = listen(host, port)
     check_lesson(sock)
-    try:
-        app = create_app(settings)
+    try:  # several workers: the parent opens the database once, before any of them starts
+        app = create_app(settings) if settings.workers == 1 else None
+        store = open_store(settings) if settings.workers > 1 else None
+        if queue_url and store is not None:  # each worker connects itself: say now if Redis does not answer
+            from rnnlab.runtime.redis_queue import connect
+
+            connect(queue_url).close()
     except (OSError, SQLAlchemyError) as exc:
         sock.close()
         raise click.ClickException(f"cannot open the progress database {db}: {exc}") from None
@@ -80,7 +101,8 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None,
         if type(exc).__name__ == "QueueUnreachable":  # rnnlab.runtime.redis_queue, imported only with --queue
             raise click.ClickException(f"--queue: {exc}") from None
         raise
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3))
+    if app is not None:
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3))
     url = f"http://{host_in_url(host)}:{sock.getsockname()[1]}/"
     if settings.token_required:
         url += f"?token={settings.token}"
@@ -94,10 +116,19 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None,
         from rnnlab.runtime.redis_queue import shown_url
 
         jobs = f"; jobs go to the queue at {shown_url(queue_url)}"
-    click.echo(f"rnnlab: the lesson is at {url}  (progress kept in {db}{jobs}; Ctrl+C stops)")
-    if not no_browser:
-        threading.Thread(target=open_when_up, args=(server, url), daemon=True).start()
-    server.run(sockets=[sock])
+    processes = "" if settings.workers == 1 else f"; {settings.workers} server processes"
+    click.echo(f"rnnlab: the lesson is at {url}  (progress kept in {db}{jobs}{processes}; Ctrl+C stops)")
+    if settings.workers == 1:
+        if not no_browser:
+            threading.Thread(target=open_when_up, args=(server, url), daemon=True).start()
+        server.run(sockets=[sock])
+        return
+    if not no_browser:  # the socket already listens: the browser's request waits for the first worker
+        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+    try:
+        run_workers(settings, sock, store)
+    finally:
+        sock.close()
 
 
 @main.command()
@@ -206,9 +237,9 @@ def class_() -> None:
     """Classes: a code learners join with, and a dashboard for their instructor."""
 
 
-DB_OPTION = click.option("--db", default=None, metavar="PATH|URL",
+DB_OPTION = click.option("--db", envvar="RNNLAB_DB", default=None, metavar="PATH|URL",
                          help="The progress database the class lives in, as for `rnnlab serve --db`: a SQLite "
-                              "file or a database URL.  [default: progress.db in your user data folder]")
+                              "file or a database URL.  [default: progress.db in your user data folder]  [env: RNNLAB_DB]")
 
 
 @class_.command(name="create")

@@ -147,7 +147,7 @@ def test_serve_on_every_interface_warns_and_prints_a_token_link_that_is_required
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
     env.pop("RNNLAB_TOKEN", None)
     command = [sys.executable, "-m", "rnnlab.cli", "serve", "--host", "0.0.0.0", "--port", "0", "--no-browser",
-               "--db", str(tmp_path / "p.db")]
+               "--db", str(tmp_path / "p.db"), "--workers", "1"]  # tests/web/test_workers.py starts several
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0, env=env)
     try:
         printed = read_until(server, "the lesson is at")
@@ -174,7 +174,7 @@ def test_serve_on_every_interface_warns_and_prints_a_token_link_that_is_required
 def test_serve_with_a_given_token_on_loopback_requires_it_and_does_not_warn(tmp_path):
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "RNNLAB_TOKEN": "from-the-env"}
     command = [sys.executable, "-m", "rnnlab.cli", "serve", "--port", "0", "--no-browser",
-               "--db", str(tmp_path / "p.db")]
+               "--db", str(tmp_path / "p.db"), "--workers", "1"]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0, env=env)
     try:
         printed = read_until(server, "the lesson is at")
@@ -250,3 +250,9 @@ def test_class_create_json_prints_exactly_one_line_a_real_process(tmp_path):
     store = ProgressStore(f"sqlite:///{db}")
     assert ClassStore(store).key_matches(printed["code"], printed["instructor_key"])
     store.close()
+
+
+def test_serve_refuses_zero_workers_and_its_help_names_the_default(runner, tmp_path):
+    result = runner.invoke(main, ["serve", "--no-browser", "--workers", "0", "--db", str(tmp_path / "p.db")])
+    assert result.exit_code == 2 and "--workers" in result.output
+    assert "the cores this process may use" in runner.invoke(main, ["serve", "--help"]).output

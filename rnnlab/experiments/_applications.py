@@ -23,13 +23,13 @@ Letters: B batch, T words, V vocabulary.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import Counter
 
 import numpy as np
 
 from rnnlab import nn
+from rnnlab.experiments._trained import train_once
 from rnnlab.experiments import seq2seq
 from rnnlab.experiments._packing import unpack
 from rnnlab.tasks import dates
@@ -75,7 +75,7 @@ class Reviews:
         return bags / lengths[:, None]
 
 
-@functools.cache
+@train_once
 def sentiment() -> tuple[Reviews, nn.SequenceClassifier, nn.Linear, float, float]:
     """(data, GRU classifier, bag-of-words model, their held-out accuracies)."""
     data = Reviews()
@@ -109,7 +109,7 @@ def sentiment() -> tuple[Reviews, nn.SequenceClassifier, nn.Linear, float, float
     return data, rnn, bow, rnn_acc, bow_acc
 
 
-@functools.cache
+@train_once
 def tagger() -> tuple[nn.SequenceTagger, float, float]:
     """(tagger, held-out accuracy on all words, on the ambiguous words)."""
     model = nn.SequenceTagger("gru", 16, 32, len(pos.TAGS), vocab_size=len(pos.VOCAB), seed=SEED)
@@ -129,7 +129,7 @@ def tagger() -> tuple[nn.SequenceTagger, float, float]:
     return model, float(np.mean(guess[real] == tags[real])), float(np.mean(guess[ambiguous] == tags[ambiguous]))
 
 
-@functools.cache
+@train_once
 def translator():
     """The seq2seq experiment's trained date model with attention: (weights, held-out exact match)."""
     result = seq2seq.run(seq2seq.Params(models="attention", steps=SEQ2SEQ_STEPS, hidden_size=SEQ2SEQ_HIDDEN))

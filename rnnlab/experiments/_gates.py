@@ -14,7 +14,6 @@ Letters: B batch, T time, H hidden units, V alphabet size, K symbols.
 
 from __future__ import annotations
 
-import functools
 import json
 
 import altair as alt
@@ -22,6 +21,7 @@ import numpy as np
 from pydantic import BaseModel, Field, field_validator
 
 from rnnlab import nn
+from rnnlab.experiments._trained import train_once
 from rnnlab.experiments import _charts as charts
 from rnnlab.tasks import marked
 
@@ -64,7 +64,7 @@ def _new(cell: str) -> nn.SequenceClassifier:
     return nn.SequenceClassifier(cell, V, HIDDEN, K, seed=SEED)
 
 
-@functools.cache
+@train_once
 def trained(cell: str) -> tuple[dict, float]:
     """(state_dict, held-out accuracy over lengths 6 … MAX_LEN), trained once per process."""
     m = _new(cell)

@@ -33,6 +33,7 @@ import numpy as np
 from pydantic import BaseModel, Field, field_validator
 
 from rnnlab import nn
+from rnnlab.experiments._trained import train_once
 from rnnlab.experiments import _charts as charts
 from rnnlab.tasks.corpora import CharVocab, shakespeare
 
@@ -90,7 +91,7 @@ class Result(BaseModel):
     uniform_loss: float  # ln V: guessing uniformly
 
 
-@functools.cache
+@train_once
 def trained_weights() -> tuple[dict, float]:
     """(CharLM state_dict, mean loss of the last 50 steps), trained once per process."""
     ids = vocab().encode(shakespeare())

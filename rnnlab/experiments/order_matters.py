@@ -24,7 +24,6 @@ Letters: B batch, T words, V vocabulary, H hidden, N nouns.
 
 from __future__ import annotations
 
-import functools
 from typing import Literal
 
 import altair as alt
@@ -32,6 +31,7 @@ import numpy as np
 from pydantic import BaseModel, Field, field_validator
 
 from rnnlab import nn
+from rnnlab.experiments._trained import train_once
 from rnnlab.experiments import _charts as charts
 from rnnlab.tasks import order
 
@@ -144,7 +144,7 @@ def accuracy(model, seed: int = 1, batches: int = 32) -> dict[str, float]:
     return {q: h / total for q, h in hits.items()}
 
 
-@functools.cache
+@train_once
 def trained_weights() -> tuple[dict, dict, dict, dict]:
     """(RNN weights, bag-of-words weights, their held-out accuracies), trained once per process."""
     rnn = train(SentenceRNN(SEED), SEED, LR_RNN)

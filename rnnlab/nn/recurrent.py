@@ -113,7 +113,6 @@ class _Recurrent(Module):
         if impl not in IMPLS:
             raise ValueError(f"impl: expected one of {IMPLS}, got {impl!r}")
         self.impl = impl
-        self._cell = self.CELLS[impl]
         rng = np.random.default_rng(seed)
         for k in range(self.num_layers):
             n_in = self.input_size if k == 0 else H
@@ -122,6 +121,11 @@ class _Recurrent(Module):
                 self.add_param(f"{name}_l{k}", uniform_default(shape, H, rng, self.dtype))
         self._caches: list | None = None  # one per layer, from the last forward
         self._layer_grads: list | None = None  # one per layer, from the last backward
+
+    @property
+    def _cell(self):
+        """The module of this cell's sequence functions (looked up, not held: a layer pickles without it)."""
+        return self.CELLS[self.impl]
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(input_size={self.input_size}, hidden_size={self.hidden_size}, "

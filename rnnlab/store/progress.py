@@ -72,7 +72,13 @@ class ProgressStore:
     # -- writes -------------------------------------------------------------
 
     def visit(self, learner_id: str, step: int) -> None:
-        """Mark ``step`` visited (first visit time kept) and make it where the learner is."""
+        """Mark ``step`` visited (first visit time kept) and make it where the learner is.
+
+        A visit that changes nothing (the learner is already there, and has been before) only reads:
+        a write transaction takes the database's write lock and, on SQLite, an fsync."""
+        if self._visited_and_there(learner_id, step):
+            return
+
         def work(conn):
             self._touch(conn, learner_id, last_step=step)
             self._step_row(conn, learner_id, step)
@@ -187,6 +193,15 @@ class ProgressStore:
                 if not _is_busy(exc) or busy > _BUSY_RETRIES:
                     raise
                 time.sleep(_BUSY_BACKOFF_S * 2 ** (busy - 1) * random.uniform(0.5, 1.5))
+
+    def _visited_and_there(self, learner_id: str, step: int) -> bool:
+        query = (
+            sa.select(steps.c.visited_at)
+            .join(learners, learners.c.id == steps.c.learner_id)
+            .where(steps.c.learner_id == learner_id, steps.c.step == step, learners.c.last_step == step)
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one_or_none() is not None
 
     @staticmethod
     def _touch(conn, learner_id: str, last_step: int | None = None) -> None:

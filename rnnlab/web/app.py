@@ -10,15 +10,19 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from rnnlab import __version__
+from rnnlab.lesson import load_lesson
 from rnnlab.runtime.cache import ResultCache, warm
+from rnnlab.runtime.compute import Computer
 from rnnlab.runtime.jobs import JobQueue
 from rnnlab.runtime.local import LocalJobs
 from rnnlab.store import ClassStore, ProgressStore
+from rnnlab.store.results import StoredResults
 from rnnlab.web import api, errors, instructor, pages
 from rnnlab.web.learner import LearnerMiddleware
 from rnnlab.web.limits import JsonTooLarge
 from rnnlab.web.security import SecurityMiddleware
 from rnnlab.web.settings import Settings
+from rnnlab.web.workers import ProcessHeader
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -37,6 +41,16 @@ def job_queue(settings: Settings) -> JobQueue:
                      progress_interval_s=settings.progress_interval_s)
 
 
+def warm_up(app: FastAPI, modules) -> None:
+    """What a first request would otherwise wait for: the lesson and every step page's shell (half a
+    second), the helper processes that compute quick experiments (if any) and the small models, then the
+    quick experiments' results at their defaults."""
+    app.state.step_pages.warm(load_lesson())
+    if app.state.computer is not None:
+        app.state.computer.warm(modules)
+    warm(app.state.results, modules)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     if settings.experiments is None:
@@ -45,15 +59,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         experiments = settings.experiments
     store = ProgressStore(settings.db_url)
     jobs = job_queue(settings)
-    results = ResultCache(settings.result_cache_entries, settings.result_cache_bytes)
+    shared = StoredResults(store, settings.result_store_rows) if settings.result_store_rows else None
+    computer = Computer(settings.result_processes) if settings.result_processes else None
+    results = ResultCache(settings.result_cache_entries, settings.result_cache_bytes, shared, compute=computer)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if settings.warm_up:
             modules = sorted(experiments.values(), key=lambda m: m.STEP)
-            threading.Thread(target=warm, args=(results, modules), name="warm-up", daemon=True).start()
+            threading.Thread(target=warm_up, args=(app, modules), name="warm-up", daemon=True).start()
         yield
         await jobs.shutdown()
+        if computer is not None:
+            computer.close()
         store.close()
 
     app = FastAPI(
@@ -64,7 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings, app.state.store, app.state.jobs, app.state.experiments = settings, store, jobs, experiments
-    app.state.results = results
+    app.state.results, app.state.computer = results, computer
+    app.state.step_pages = pages.steps.StepPages()
     app.state.classes, app.state.secret = ClassStore(store), settings.secret or store.cookie_secret()
     app.add_middleware(
         LearnerMiddleware,
@@ -73,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age_s=settings.cookie_max_age_s,
     )
     app.add_middleware(JsonTooLarge)
+    if settings.workers > 1:
+        app.add_middleware(ProcessHeader)
     app.add_middleware(SecurityMiddleware, settings=settings)  # last added runs first: before anything else
     errors.install(app)
     instructor.install(app)

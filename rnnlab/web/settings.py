@@ -116,6 +116,15 @@ class Settings(BaseModel):
     class_jobs: int | None = Field(
         None, ge=1, description="jobs one class may have queued or running at once (None: no class limit)"
     )
+    result_processes: int = Field(
+        0, ge=0, description="helper processes each server process computes quick experiments in, so its own "
+        "thread keeps serving pages meanwhile (`rnnlab serve --workers N` with N > 1 uses 1; 0: in the server process)"
+    )
+    result_store_rows: int = Field(
+        4096, ge=0, description="quick experiments' results kept in the database's results table, shared by every "
+        "server process and replica (least recently used out first; 0: no shared level)"
+    )
+    workers: int = Field(1, ge=1, description="server processes `rnnlab serve --workers` starts behind its one port")
     job_spool: Path | None = Field(
         None, description="the directory where the embedded queue shares job state between this machine's server "
         "processes (give every process of one `rnnlab serve --workers N` the same one); None: a fresh temp dir per app"

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from pydantic import BaseModel, Field
 
-from rnnlab.runtime.cache import ResultCache, encode, warm
+from rnnlab.runtime.cache import ResultCache, code_version, encode, shared_key, warm
 
 
 class Params(BaseModel):
@@ -136,3 +136,57 @@ def test_warm_trains_then_caches_the_defaults_of_quick_experiments_only():
     assert order == ["trained", 3]
     cache.get(quick, Params())
     assert order == ["trained", 3] and cache.hits == 1
+
+
+class DictShared:
+    """A shared level in a dict: what ``StoredResults`` does, without a database."""
+
+    def __init__(self):
+        self.rows: dict[str, bytes] = {}
+
+    def get(self, key):
+        return self.rows.get(key)
+
+    def put(self, key, experiment, body):
+        self.rows.setdefault(key, body)
+
+
+def test_shared_keys_differ_by_experiment_params_and_code_version():
+    keys = {shared_key(("a", '{"n":1}'), "v1"), shared_key(("a", '{"n":2}'), "v1"),
+            shared_key(("b", '{"n":1}'), "v1"), shared_key(("a", '{"n":1}'), "v2")}
+    assert len(keys) == 4 and all(len(k) == 64 for k in keys)
+    assert shared_key(("a", '{"n":1}'), "v1") == shared_key(("a", '{"n":1}'), "v1")
+
+
+def test_code_version_hashes_the_source_and_is_stable_in_a_process():
+    assert len(code_version()) == 64 and code_version() == code_version()
+
+
+def test_a_second_process_cache_answers_from_the_shared_level_without_running():
+    runs, shared = [], DictShared()
+    exp = module(runs)
+    first = ResultCache(10, 10**6, shared, version="v1").get(exp, Params(n=2))
+    other = ResultCache(10, 10**6, shared, version="v1")
+    assert other.get(exp, Params(n=2)) == first and runs == [2]
+    assert (other.shared_hits, other.misses) == (1, 0)
+
+
+def test_a_changed_code_version_never_reads_the_old_result():
+    runs, shared = [], DictShared()
+    exp = module(runs)
+    ResultCache(10, 10**6, shared, version="v1").get(exp, Params(n=2))
+    ResultCache(10, 10**6, shared, version="v2").get(exp, Params(n=2))
+    assert runs == [2, 2] and len(shared.rows) == 2
+
+
+def test_a_failing_shared_level_costs_a_run_not_an_error():
+    class Broken:
+        def get(self, key):
+            raise OSError("disk gone")
+
+        def put(self, key, experiment, body):
+            raise OSError("disk gone")
+
+    runs = []
+    body = ResultCache(10, 10**6, Broken(), version="v1").get(module(runs), Params(n=1))
+    assert json.loads(body)["result"] == {"values": [0.5]} and runs == [1]

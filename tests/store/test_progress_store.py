@@ -106,3 +106,14 @@ def test_concurrent_first_writes_for_one_learner_all_land(store):
     progress = store.progress("new")
     assert len(progress.answers) == 32 and progress.visited == set(range(1, 9))
 
+
+
+def test_a_visit_that_changes_nothing_opens_no_write_transaction(store):
+    writes = []
+    sa.event.listen(store.engine, "begin", lambda conn: writes.append(conn.get_execution_options().get("rnnlab_write")))
+    store.visit("ann", 3)
+    store.visit("ann", 3)  # already visited and already there: a read only
+    store.visit("ann", 5)
+    store.visit("ann", 3)  # visited before, but the learner moved: where they are changes
+    assert writes.count(True) == 3
+    assert store.progress("ann").last_step == 3 and store.progress("ann").visited == {3, 5}

@@ -26,10 +26,12 @@ def wait_for_url(process: subprocess.Popen, timeout_s: float = 20.0) -> str:
 
 
 @contextmanager
-def serving(db: str | Path) -> Iterator[tuple[subprocess.Popen, str]]:
-    """``(process, url)`` of a server on ``db``; killed at the end if it is still running."""
+def serving(db: str | Path, workers: int = 1) -> Iterator[tuple[subprocess.Popen, str]]:
+    """``(process, url)`` of a server on ``db`` with ``workers`` server processes; killed at the end if it is
+    still running."""
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
-    command = [sys.executable, "-m", "rnnlab.cli", "serve", "--no-browser", "--port", "0", "--db", str(db)]
+    command = [sys.executable, "-m", "rnnlab.cli", "serve", "--no-browser", "--port", "0", "--db", str(db),
+               "--workers", str(workers)]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     try:
         yield server, wait_for_url(server)

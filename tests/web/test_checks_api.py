@@ -99,3 +99,11 @@ def test_a_malformed_prediction_is_refused_before_any_experiment_runs(client, mo
     monkeypatch.setattr(predict, "measure", no_run)
     assert client.post("/api/checks/step4-predict-fade", json={"value": None}).status_code == 422
     assert client.post("/api/checks/step6-predict-move", json={"choice": "nope"}).status_code == 422
+
+
+def test_grading_a_prediction_runs_its_experiment_through_the_result_cache_the_widget_uses(lab, lesson):
+    results, check = lab.app.state.results, lesson.checks["step4-predict-fade"]
+    lab.post("/api/checks/step4-predict-fade", json={"value": 0.3})
+    assert (results.misses, len(results)) == (1, 1)
+    widget = lab.post(f"/api/experiments/{check.prediction.experiment}", json=check.prediction.params)
+    assert widget.status_code == 200 and (results.hits, results.misses) == (1, 1)

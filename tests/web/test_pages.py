@@ -114,3 +114,38 @@ def test_lab_page_holds_the_char_lm_lab_and_its_script(lab):
     page = lab.get("/lab").text
     assert '<div id="lab" class="lab" data-experiment="char-lm">' in page
     assert '<script type="module" src="/static/js/lab.js"></script>' in page
+
+
+def test_a_step_page_rendered_for_one_learner_shows_another_only_their_own_order_and_progress(app, lesson):
+    from fastapi.testclient import TestClient
+    from itsdangerous import Signer
+
+    from rnnlab.web.learner import SALT
+
+    signer = Signer(app.state.store.cookie_secret(), salt=SALT)
+    step = lesson.step(8)
+    public = {name: {c: lesson.checks[c].public(name) for c in step.checks} for name in ("ann", "bob")}
+    assert public["ann"] != public["bob"]  # these two ids shuffle step 8's options differently
+    for name, elsewhere in (("ann", 1), ("bob", 2)):  # one app: bob's page comes from the shell ann's made
+        cookies = {"rnnlab_learner": signer.sign(name).decode()}
+        with TestClient(app, base_url="http://127.0.0.1", cookies=cookies) as client:
+            client.post("/api/progress/visit", json={"step": elsewhere}, headers={"Origin": "http://127.0.0.1"})
+            page = client.get("/steps/8").text
+        assert {c: state["check"] for c, state in embedded_checks(page).items()} == public[name]
+        visited = re.findall(r'aria-label="Step (\d+): [^"]*\(visited\)"', page)
+        assert sorted(map(int, visited)) == [elsewhere, 8]
+
+
+def test_the_warm_up_renders_every_step_page_before_the_first_learner_asks(settings, lesson):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from rnnlab.web.app import create_app
+
+    app = create_app(settings.model_copy(update={"warm_up": True, "experiments": {}}))
+    with TestClient(app, base_url="http://127.0.0.1"):
+        deadline = time.monotonic() + 30
+        while len(app.state.step_pages) < len(lesson.steps) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(app.state.step_pages) == len(lesson.steps)

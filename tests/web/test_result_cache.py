@@ -59,7 +59,7 @@ def test_cache_bound_from_settings_evicts_the_least_recently_used(settings):
 
     from rnnlab.web.app import create_app
 
-    app = create_app(settings.model_copy(update={"result_cache_entries": 2}))
+    app = create_app(settings.model_copy(update={"result_cache_entries": 2, "result_store_rows": 0}))  # no shared level
     with TestClient(app, base_url="http://127.0.0.1") as client:
         for rho in (0.1, 0.2, 0.1, 0.3, 0.1, 0.2):  # 0.2 is the oldest when 0.3 arrives
             client.post("/api/experiments/fake-tally", json={"rho": rho})
@@ -96,3 +96,19 @@ def test_warm_up_caches_quick_experiments_at_their_defaults(settings):
         assert tally.RUNS == [{"rho": 0.5, "length": 5, "poison": False}]
         assert client.post("/api/experiments/fake-tally", json={}).status_code == 200
     assert len(tally.RUNS) == 1
+
+
+def test_two_apps_on_one_database_run_a_result_once(db_url, settings):
+    """Two server processes' apps: what one computed, the other answers from the results table."""
+    from fastapi.testclient import TestClient
+
+    from rnnlab.web.app import create_app
+
+    shared = settings.model_copy(update={"db_url": db_url})
+    bodies = []
+    for app in (create_app(shared), create_app(shared)):
+        with TestClient(app, base_url="http://127.0.0.1") as client:
+            bodies.append(client.post("/api/experiments/fake-tally", json={"rho": 0.5}).json())
+            client.post("/api/experiments/fake-tally", json={"rho": 0.25})
+    assert bodies[0] == bodies[1]
+    assert [run["rho"] for run in tally.RUNS] == [0.5, 0.25]

@@ -13,8 +13,9 @@ from pydantic import BaseModel, Field
 
 from rnnlab.lesson import grade
 from rnnlab.runtime import predict
+from rnnlab.runtime.cache import ResultCache
 from rnnlab.store import ProgressStore
-from rnnlab.web.deps import get_learner_id, get_lesson, get_store
+from rnnlab.web.deps import get_learner_id, get_lesson, get_results, get_store
 
 router = APIRouter(prefix="/api/checks", tags=["checks"])
 
@@ -38,6 +39,7 @@ def answer_check(
     lesson=Depends(get_lesson),
     learner: str = Depends(get_learner_id),
     store: ProgressStore = Depends(get_store),
+    results: ResultCache = Depends(get_results),
 ) -> dict[str, Any]:
     """Grade with ``rnnlab.lesson.grade``; a malformed answer is a 422 and nothing is stored."""
     answer = body.model_dump(exclude_unset=True)  # the keys the learner sent, as they sent them
@@ -45,7 +47,7 @@ def answer_check(
     if check is None:
         raise HTTPException(404, f"there is no check '{check_id}'")
     try:
-        result = grade(check, answer, lambda: predict.measure(check))  # measured only for a well-formed prediction
+        result = grade(check, answer, lambda: predict.measure(check, results=results))  # measured only for a well-formed prediction
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
     store.record_answer(learner, check_id, answer, result.correct)

@@ -1,0 +1,133 @@
+"""Several server processes behind the one socket ``rnnlab serve`` binds (``--workers N``).
+
+One Python process runs on one core at a time (the GIL); a class needs both.
+The parent opens the database once (``open_store``: the migrations and the
+cookie secret are made before any worker races for them); ``run_workers`` makes the
+embedded job queue's spool folder, and hands the socket to uvicorn's
+``Multiprocess`` supervisor, which spawns ``settings.workers`` processes, pings
+them, replaces one that dies, and stops them all on Ctrl+C or SIGTERM.
+
+A spawned worker starts from nothing: it imports ``app_from_env``, which reads
+its ``Settings`` as JSON from ``RNNLAB_SETTINGS`` (set here, before spawning)
+and builds the app. Each worker exits when the parent does, however the parent
+dies (``PR_SET_PDEATHSIG`` on Linux, and a check of the parent's pid at start).
+
+Nothing is trained twice. The parent makes a private folder for trained models
+(``RNNLAB_TRAINED_DIR``, see :mod:`rnnlab.experiments._trained`): whichever process
+needs a small model first trains it under a lock and leaves it there, and the
+others load it. The parent warms up (trains the models, and puts every quick
+experiment's defaults in the shared result cache, the store's ``results``
+table); each worker warms up too, which loads the models the parent trained and
+finds the defaults already cached. Each worker computes quick experiments in a
+helper process of its own (``rnnlab.runtime.compute``), so a long one does not
+hold up the pages that worker serves meanwhile.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from rnnlab.experiments._trained import TRAINED_DIR_ENV
+from rnnlab.store import ProgressStore
+from rnnlab.web.settings import Settings
+
+SETTINGS_ENV = "RNNLAB_SETTINGS"  # a worker's Settings, as JSON
+PARENT_ENV = "RNNLAB_SERVE_PID"  # the pid of the `rnnlab serve` that spawned it
+PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h): the signal this process gets when its parent dies
+
+
+def app_from_env() -> FastAPI:
+    """The app of one worker process (uvicorn calls this factory in the spawned process)."""
+    from rnnlab.web.app import create_app
+
+    stop_with_parent(int(os.environ[PARENT_ENV]))
+    return create_app(Settings.model_validate_json(os.environ[SETTINGS_ENV]))
+
+
+class ProcessHeader:
+    """Names the worker that answered: ``X-Rnnlab-Process: <pid>`` on every response (the load benchmark
+    counts how requests spread over the workers; a test sees that every worker answers)."""
+
+    def __init__(self, app):
+        self.app, self.pid = app, str(os.getpid()).encode()  # built in the worker: its own pid
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_named(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()), (b"x-rnnlab-process", self.pid)]}
+            await send(message)
+
+        await self.app(scope, receive, send_named)
+
+
+def stop_with_parent(parent_pid: int) -> None:
+    """SIGTERM this process (a graceful stop: uvicorn finishes its requests) when its parent dies."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before the guard was set
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def open_store(settings: Settings) -> ProgressStore:
+    """The database, brought up to date and holding its cookie secret before any worker races to make them;
+    raises what opening it raises (OSError, SQLAlchemyError)."""
+    store = ProgressStore(settings.db_url)
+    try:
+        store.cookie_secret()
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def run_workers(settings: Settings, sock: socket.socket, store: ProgressStore) -> None:
+    """Serve with ``settings.workers`` processes on ``sock`` until Ctrl+C or SIGTERM, then stop them all
+    (``store``, from ``open_store``, is closed at the end)."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    spool, models = Path(tempfile.mkdtemp(prefix="rnnlab-jobs-")), Path(tempfile.mkdtemp(prefix="rnnlab-models-"))
+    try:
+        worker = settings.model_copy(update={"job_spool": settings.job_spool or spool,
+                                             "result_processes": settings.result_processes or 1})
+        os.environ[SETTINGS_ENV] = worker.model_dump_json(exclude={"experiments"})
+        os.environ[PARENT_ENV] = str(os.getpid())
+        os.environ[TRAINED_DIR_ENV] = str(models)  # mkdtemp made it 0700: this user's processes only
+        if settings.warm_up:
+            threading.Thread(target=warm_shared, args=(settings, store), name="warm-up", daemon=True).start()
+        config = uvicorn.Config("rnnlab.web.workers:app_from_env", factory=True, workers=settings.workers,
+                                log_level="warning", timeout_graceful_shutdown=3)
+        Multiprocess(config, sockets=[sock]).run()
+    finally:
+        store.close()
+        shutil.rmtree(spool, ignore_errors=True)
+        shutil.rmtree(models, ignore_errors=True)
+
+
+def warm_shared(settings: Settings, store: ProgressStore) -> None:
+    """Train the small models (into the shared folder) and put every quick experiment's defaults in the
+    shared result cache, from the parent, while the workers start."""
+    from rnnlab.runtime.cache import ResultCache, warm
+    from rnnlab.store.results import StoredResults
+
+    if settings.experiments is None:
+        from rnnlab.experiments.registry import EXPERIMENTS as experiments
+    else:
+        experiments = settings.experiments
+    shared = StoredResults(store, settings.result_store_rows) if settings.result_store_rows else None
+    warm(ResultCache(0, 0, shared), sorted(experiments.values(), key=lambda m: m.STEP))
