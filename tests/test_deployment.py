@@ -29,7 +29,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "web"))
 from server_process import wait_for_url  # noqa: E402
 
-pytestmark = pytest.mark.slow
+
 
 RNNLAB = [sys.executable, "-m", "rnnlab.cli"]
 ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
@@ -62,6 +62,7 @@ def replica(db: str, queue: str) -> Iterator[str]:
         yield wait_for_url(proc, timeout_s=60).rstrip("/")
 
 
+@pytest.mark.slow
 def test_a_class_on_two_replicas_postgresql_redis_and_a_worker(postgres_url, redis_url):
     created = subprocess.run([*RNNLAB, "class", "create", "RNNs, week 5", "--db", postgres_url, "--json"],
                              capture_output=True, text=True, env=ENV, timeout=60, check=True)
@@ -113,3 +114,70 @@ def read_events(client: httpx.Client, job_id: str) -> list[tuple[str, dict]]:
             elif line.startswith("data: "):
                 found.append((kind, json.loads(line.removeprefix("data: "))))
     return found
+
+
+# -- what docs/deploy.md and compose.yaml tell a lecturer to type ----------------------------------------
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def documented_commands() -> list[tuple[list[str], dict]]:
+    """Every `rnnlab …` command line in docs/deploy.md's shell blocks and compose.yaml's services,
+    with the environment compose gives it."""
+    import re
+    import shlex
+
+    found = []
+    text = open(os.path.join(ROOT, "docs", "deploy.md"), encoding="utf-8").read()
+    for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line.startswith((".venv/bin/rnnlab ", "rnnlab ")):
+                found.append((shlex.split(line.split("rnnlab ", 1)[1]), {}))
+            elif " rnnlab " in line and line.startswith("docker compose run"):
+                found.append((shlex.split(line.split(" rnnlab ", 1)[1]), compose_env()))
+    for service in compose()["services"].values():
+        command = service.get("command")
+        if isinstance(command, str):
+            command = shlex.split(command)
+        if command and command[0] == "rnnlab":
+            found.append((command[1:], {k: str(v) for k, v in service.get("environment", {}).items()}))
+    return found
+
+
+def compose() -> dict:
+    import yaml
+
+    return yaml.safe_load(open(os.path.join(ROOT, "compose.yaml"), encoding="utf-8"))
+
+
+def compose_env() -> dict:
+    return {k: str(v) for k, v in compose()["services"]["app1"]["environment"].items()}
+
+
+@pytest.mark.parametrize(("args", "env"), documented_commands(), ids=[" ".join(a) for a, _ in documented_commands()])
+def test_every_documented_command_is_one_rnnlab_accepts(args, env, monkeypatch):
+    import warnings
+
+    import click
+
+    from rnnlab.cli import main
+
+    for name in ("RNNLAB_DB", "RNNLAB_QUEUE", "RNNLAB_TOKEN", "RNNLAB_WORKERS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    args = [arg.replace("${SITE:-localhost}", "localhost") for arg in args]
+    command, context, name = main, None, "rnnlab"
+    while isinstance(command, click.Group):  # down to the command itself: parsing checks every option
+        context = command.make_context(name, list(args), parent=context)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # click 8.2 renames protected_args
+            rest = [*context.protected_args, *context.args]
+        name, command, args = command.resolve_command(context, rest)
+        args = rest[1:]
+    command.make_context(name, args, parent=context)  # raises on an unknown option or a bad value
+
+
+def test_the_documentation_names_the_commands_it_is_tested_by():
+    assert len(documented_commands()) >= 6  # class create, serve (one machine, replicas, compose), worker, …
