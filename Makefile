@@ -43,8 +43,15 @@ redis:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q redis-server; }
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist; a file's tests stay in one
+# process, with its fixtures): most tests wait on a server, a browser or a training
+# process, so two processes on 2 cores finish in about two thirds of the time.
+# The fuzz tests run on their own afterwards: schemathesis gives all of them one
+# test id, and xdist would run only one of them.
+TEST_WORKERS ?= 2
 test: $(VENV)/.test chromium postgresql redis
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not fuzz" $(ARGS)
+	$(PY) -m pytest -m fuzz tests/web/test_fuzz_api.py
 
 bench: $(VENV)/.test
 	$(PY) bench/engine.py

@@ -75,3 +75,39 @@ def test_a_refused_start_shows_the_servers_sentence(page, base_url, console_erro
         for job in started:  # free the slots for the next test: cancel, then read each stream to its end
             page.request.delete(f"{base_url}/api/jobs/{job}", headers=same_learner)
             page.request.get(f"{base_url}/api/jobs/{job}/events", timeout=30_000)
+
+
+def test_a_job_waiting_for_a_worker_says_so_then_trains_when_one_starts(page, redis_url, tmp_path):
+    """With the Redis queue and no worker yet, the page says the job waits; a worker started then trains it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "web"))
+    from server_process import wait_for_url
+
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    rnnlab = [sys.executable, "-m", "rnnlab.cli"]
+    server = subprocess.Popen([*rnnlab, "serve", "--no-browser", "--port", "0", "--workers", "1", "--no-warm-up",
+                               "--db", str(tmp_path / "p.db"), "--queue", redis_url],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    worker = None
+    try:
+        url = wait_for_url(server, timeout_s=60).rstrip("/")
+        widget = _open(page, url)
+        _smallest(page, widget)
+        widget.get_by_role("button", name="Train").click()
+        status = widget.locator(":scope > .experiment-status")
+        expect(status).to_have_text(re.compile("Waiting for a free trainer — you are next"), timeout=20_000)
+        expect(widget.get_by_role("button", name="Cancel")).to_be_visible()
+        worker = subprocess.Popen([*rnnlab, "worker", "--queue", redis_url, "--burst"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        expect(status).to_have_text("Done.", timeout=90_000)
+        expect(widget.locator(".experiment-chart svg").first).to_be_visible()
+    finally:
+        for process in (worker, server):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=20)
+        server.stdout.close()
