@@ -28,6 +28,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "web"))
 from server_process import wait_for_url  # noqa: E402
+from sse_client import events  # noqa: E402
 
 
 
@@ -91,7 +92,7 @@ def test_a_class_on_two_replicas_postgresql_redis_and_a_worker(postgres_url, red
         started = on_a.post("/api/jobs", headers={"Origin": a}, json={
             "experiment": "long-range-memory", "params": {"seq_len": 10, "hidden_size": 8, "train_steps": 300}})
         assert started.status_code == 201, started.text
-        stream = read_events(on_b, started.json()["id"])
+        stream = events(on_b, started.json()["id"])
         assert [kind for kind, _ in stream][-1] == "result", stream[-1]
         assert stream[-1][1]["result"]["done"] is True
 
@@ -102,18 +103,6 @@ def test_a_class_on_two_replicas_postgresql_redis_and_a_worker(postgres_url, red
         assert [(row["learner"], row["correct"]) for row in rows] == [("Ada", "no")]
         refused = on_b.get(f"/class/{code}/answers.csv", headers={"Authorization": "Bearer not-the-key"})
         assert refused.status_code == 403 and "Ada" not in refused.text and CHECK not in refused.text
-
-
-def read_events(client: httpx.Client, job_id: str) -> list[tuple[str, dict]]:
-    found, kind = [], None
-    with client.stream("GET", f"/api/jobs/{job_id}/events", timeout=120) as response:
-        assert response.status_code == 200
-        for line in response.iter_lines():
-            if line.startswith("event: "):
-                kind = line.removeprefix("event: ")
-            elif line.startswith("data: "):
-                found.append((kind, json.loads(line.removeprefix("data: "))))
-    return found
 
 
 # -- what docs/deploy.md and compose.yaml tell a lecturer to type ----------------------------------------

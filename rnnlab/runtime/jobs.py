@@ -68,6 +68,20 @@ class JobRefused(Exception):
     """A limit says no; ``str(exc)`` is the sentence the learner reads (HTTP 429)."""
 
 
+def training_jobs(n: int) -> str:
+    return "1 training job" if n == 1 else f"{n} training jobs"
+
+
+def learner_limit_message(n: int) -> str:
+    """Why a learner's start was refused, whichever queue refused it."""
+    return f"you already have {training_jobs(n)} running or waiting — wait for one to finish or cancel it"
+
+
+def class_limit_message(n: int) -> str:
+    """Why a start was refused for the learner's class, whichever queue refused it."""
+    return f"your class already has {training_jobs(n)} running or waiting — try again in a minute"
+
+
 class NoSuchJob(KeyError):
     """No job has this id (or it finished longer ago than the queue keeps results)."""
 

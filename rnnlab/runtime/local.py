@@ -50,7 +50,9 @@ from typing import AsyncIterator
 from pydantic import BaseModel
 
 from rnnlab.runtime import worker
-from rnnlab.runtime.jobs import Event, JobRefused, JobStatus, NoSuchJob, Owner
+from rnnlab.runtime.jobs import (
+    Event, JobRefused, JobStatus, NoSuchJob, Owner, class_limit_message, learner_limit_message,
+)
 from rnnlab.runtime.spool import SERVER_GONE, JobFiles, Spool, make_temp_spool, remove_temp_spool
 
 log = logging.getLogger(__name__)
@@ -59,18 +61,6 @@ POLL_S = 0.05  # how often the watcher looks at its workers
 FOLLOW_S = 0.05  # how often a follower looks at the job's files (two stats): as often as the watcher drains
 OWNER_CHECK_S = 1.0  # how often a follower makes sure the job's server is still there
 KEEPALIVE_S = 15.0  # an idle event stream gets a comment this often
-
-
-def _training_jobs(n: int) -> str:
-    return "1 training job" if n == 1 else f"{n} training jobs"
-
-
-def learner_limit_message(n: int) -> str:
-    return f"you already have {_training_jobs(n)} running or waiting — wait for one to finish or cancel it"
-
-
-def class_limit_message(n: int) -> str:
-    return f"your class already has {_training_jobs(n)} running or waiting — try again in a minute"
 
 
 def machine_limit_message(n: int) -> str:

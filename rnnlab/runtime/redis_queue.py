@@ -45,7 +45,9 @@ from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 
 from rnnlab.runtime import worker
-from rnnlab.runtime.jobs import Event, JobRefused, JobStatus, NoSuchJob, Owner
+from rnnlab.runtime.jobs import (
+    Event, JobRefused, JobStatus, NoSuchJob, Owner, class_limit_message, learner_limit_message,
+)
 
 QUEUE = "rnnlab"  # the RQ queue's name
 POLL_S = 0.5  # a follower waits this long for an event before it looks at the job itself
@@ -80,16 +82,6 @@ def connect(url: str) -> redis.Redis:
     except (redis.RedisError, ValueError, OSError) as exc:
         raise QueueUnreachable(f"cannot reach Redis at {shown_url(url) if '://' in url else url}: {exc}") from None
     return client
-
-
-def learner_limit_message(n: int) -> str:
-    jobs = "1 training job" if n == 1 else f"{n} training jobs"
-    return f"you already have {jobs} running or waiting — wait for one to finish or cancel it"
-
-
-def class_limit_message(n: int) -> str:
-    jobs = "1 training job" if n == 1 else f"{n} training jobs"
-    return f"your class already has {jobs} running or waiting — try again in a minute"
 
 
 class Keys:
