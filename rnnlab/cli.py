@@ -84,8 +84,8 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None,
                             queue_url=queue_url, learner_jobs=learner_jobs, class_jobs=class_jobs)
     except ValidationError as exc:
         raise click.UsageError(readable(exc.errors())) from None
-    sock = listen(host, port)
-    check_lesson(sock)
+    socks = listen(host, port, settings.workers)
+    check_lesson(socks)
     try:  # several workers: the parent opens the database once, before any of them starts
         app = create_app(settings) if settings.workers == 1 else None
         store = open_store(settings) if settings.workers > 1 else None
@@ -94,16 +94,16 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None,
 
             connect(queue_url).close()
     except (OSError, SQLAlchemyError) as exc:
-        sock.close()
+        close_all(socks)
         raise click.ClickException(f"cannot open the progress database {db}: {exc}") from None
     except Exception as exc:
-        sock.close()
+        close_all(socks)
         if type(exc).__name__ == "QueueUnreachable":  # rnnlab.runtime.redis_queue, imported only with --queue
             raise click.ClickException(f"--queue: {exc}") from None
         raise
     if app is not None:
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3))
-    url = f"http://{host_in_url(host)}:{sock.getsockname()[1]}/"
+    url = f"http://{host_in_url(host)}:{socks[0].getsockname()[1]}/"
     if settings.token_required:
         url += f"?token={settings.token}"
     if not is_loopback(host):
@@ -121,14 +121,14 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None,
     if settings.workers == 1:
         if not no_browser:
             threading.Thread(target=open_when_up, args=(server, url), daemon=True).start()
-        server.run(sockets=[sock])
+        server.run(sockets=socks)
         return
     if not no_browser:  # the socket already listens: the browser's request waits for the first worker
         threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
     try:
-        run_workers(settings, sock, store)
+        run_workers(settings, socks, store)
     finally:
-        sock.close()
+        close_all(socks)
 
 
 @main.command()
@@ -309,13 +309,23 @@ def open_store(db: str | None):
         raise click.ClickException(f"cannot open the progress database {shown}: {exc}") from None
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """A listening socket on host:port, or a ClickException that says what to do instead."""
+def listen(host: str, port: int, copies: int = 1) -> list[socket.socket]:
+    """Sockets listening on host:port, or a ClickException that says what to do instead.
+
+    One socket, unless ``copies`` > 1 on Linux: then that many, bound to the same port with
+    ``SO_REUSEPORT``, one per server process, so the kernel spreads new connections evenly
+    over the processes (:func:`rnnlab.web.workers.spread_sockets`)."""
+    from rnnlab.web.workers import REUSEPORT_SPREADS, spread_sockets
+
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
         sock = socket.socket(family, kind, proto)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # restart at once after Ctrl+C
-        sock.bind(address)
+        sock.bind(address)  # without SO_REUSEPORT: a port another server holds is refused here
+        if copies > 1 and REUSEPORT_SPREADS:
+            address = (*address[:1], sock.getsockname()[1], *address[2:])  # port 0: the one the kernel chose
+            sock.close()
+            return spread_sockets(family, address, copies)
         sock.listen(128)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
@@ -324,17 +334,22 @@ def listen(host: str, port: int) -> socket.socket:
                 f"Choose another with --port, e.g. `rnnlab serve --port {port + 1 if port < 65535 else 8001}`."
             ) from None
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    return sock
+    return [sock]
 
 
-def check_lesson(sock: socket.socket) -> None:
+def close_all(socks: list[socket.socket]) -> None:
+    for sock in socks:
+        sock.close()
+
+
+def check_lesson(socks: list[socket.socket]) -> None:
     """Validate the lesson before serving it (a broken one is listed problem by problem)."""
     from rnnlab.lesson import LessonError, load_lesson
 
     try:
         load_lesson()
     except LessonError as exc:
-        sock.close()
+        close_all(socks)
         raise click.ClickException(str(exc)) from None
 
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import click
 import httpx
 import pytest
 from click.testing import CliRunner
@@ -33,6 +34,34 @@ def test_serve_on_a_taken_port_exits_with_a_message_naming_it(runner, tmp_path):
     assert result.exit_code == 1
     assert f"port {port} on 127.0.0.1 is already in use" in result.output
     assert "--port" in result.output
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT balances only on Linux")
+def test_several_workers_get_a_socket_each_on_one_port_that_no_other_server_can_join():
+    from rnnlab.cli import listen
+
+    socks = listen("127.0.0.1", 0, copies=3)
+    try:
+        ports = {sock.getsockname() for sock in socks}
+        assert len(socks) == 3 and len(ports) == 1
+        assert all(sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) for sock in socks)
+        port = ports.pop()[1]
+        with socket.socket() as other, pytest.raises(OSError):  # a plain bind, as any other program's
+            other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            other.bind(("127.0.0.1", port))
+        with pytest.raises(click.ClickException, match=f"port {port} on 127.0.0.1 is already in use"):
+            listen("127.0.0.1", port, copies=2)  # a second rnnlab serve --workers 2 on the same port
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+def test_one_worker_listens_on_one_plain_socket():
+    from rnnlab.cli import listen
+
+    (sock,) = listen("127.0.0.1", 0, copies=1)
+    with sock:
+        assert not sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
 
 
 def test_help_lists_the_commands_with_their_docstrings(runner):

@@ -1,11 +1,23 @@
-"""Several server processes behind the one socket ``rnnlab serve`` binds (``--workers N``).
+"""Several server processes behind the one port ``rnnlab serve`` listens on (``--workers N``).
 
 One Python process runs on one core at a time (the GIL); a class needs both.
 The parent opens the database once (``open_store``: the migrations and the
 cookie secret are made before any worker races for them); ``run_workers`` makes the
-embedded job queue's spool folder, and hands the socket to uvicorn's
-``Multiprocess`` supervisor, which spawns ``settings.workers`` processes, pings
-them, replaces one that dies, and stops them all on Ctrl+C or SIGTERM.
+embedded job queue's spool folder, and hands the sockets to ``Supervisor``
+(uvicorn's ``Multiprocess``, one socket per worker), which spawns
+``settings.workers`` processes, pings them, replaces one that dies, and stops
+them all on Ctrl+C or SIGTERM.
+
+On Linux each worker has a socket of its own, all bound to the one port with
+``SO_REUSEPORT`` (``spread_sockets``): the kernel hands each new connection to
+one of them by a hash of its addresses, so a class's connections spread evenly.
+With one shared socket, whichever worker woke first took every connection waiting
+(asyncio accepts in a loop): a class that arrives at once split 66/34 to 88/12,
+and the busier worker's queue made the slowest answers (``bench/load.py``).
+The parent keeps every socket open, so a worker that dies leaves its socket's
+waiting connections to its replacement rather than dropping them. Elsewhere
+(macOS, Windows: their ``SO_REUSEPORT`` does not balance) the workers share one
+socket.
 
 A spawned worker starts from nothing: it imports ``app_from_env``, which reads
 its ``Settings`` as JSON from ``RNNLAB_SETTINGS`` (set here, before spawning)
@@ -95,11 +107,33 @@ def open_store(settings: Settings) -> ProgressStore:
     return store
 
 
-def run_workers(settings: Settings, sock: socket.socket, store: ProgressStore) -> None:
-    """Serve with ``settings.workers`` processes on ``sock`` until Ctrl+C or SIGTERM, then stop them all
+REUSEPORT_SPREADS = sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
+
+
+def spread_sockets(family: socket.AddressFamily, address: tuple, count: int) -> list[socket.socket]:
+    """``count`` sockets listening on ``address`` with ``SO_REUSEPORT``, which Linux balances between;
+    raises OSError (EADDRINUSE when another program holds the port)."""
+    socks: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            socks.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind(address)
+            sock.listen(128)
+    except BaseException:
+        for sock in socks:
+            sock.close()
+        raise
+    return socks
+
+
+def run_workers(settings: Settings, socks: list[socket.socket], store: ProgressStore) -> None:
+    """Serve with ``settings.workers`` processes until Ctrl+C or SIGTERM, then stop them all: on a socket
+    each when ``socks`` has one per worker (``spread_sockets``), else all on the one socket
     (``store``, from ``open_store``, is closed at the end)."""
     import uvicorn
-    from uvicorn.supervisors import Multiprocess
 
     spool, models = Path(tempfile.mkdtemp(prefix="rnnlab-jobs-")), Path(tempfile.mkdtemp(prefix="rnnlab-models-"))
     try:
@@ -112,7 +146,7 @@ def run_workers(settings: Settings, sock: socket.socket, store: ProgressStore) -
             threading.Thread(target=warm_shared, args=(settings, store), name="warm-up", daemon=True).start()
         config = uvicorn.Config("rnnlab.web.workers:app_from_env", factory=True, workers=settings.workers,
                                 log_level="warning", timeout_graceful_shutdown=3)
-        Multiprocess(config, sockets=[sock]).run()
+        supervisor_class()(config, socks).run()
     finally:
         store.close()
         shutil.rmtree(spool, ignore_errors=True)
@@ -131,3 +165,74 @@ def warm_shared(settings: Settings, store: ProgressStore) -> None:
         experiments = settings.experiments
     shared = StoredResults(store, settings.result_store_rows) if settings.result_store_rows else None
     warm(ResultCache(0, 0, shared), sorted(experiments.values(), key=lambda m: m.STEP))
+
+
+def supervisor_class():
+    """``Supervisor``, defined on first use: importing uvicorn's supervisor costs the other commands time."""
+    from uvicorn.supervisors import Multiprocess
+    from uvicorn.supervisors.multiprocess import Process, logger
+
+    try:
+        from uvicorn.config import STARTUP_FAILURE
+    except ImportError:  # uvicorn before 0.36 has no such exit code
+        STARTUP_FAILURE = None
+
+    class Supervisor(Multiprocess):
+        """uvicorn's ``Multiprocess``, but worker ``i`` listens on ``sockets[i]`` only (and so does the
+        process that replaces it), when there is a socket per worker; with one socket, all share it.
+
+        Only process creation differs from uvicorn's; ``SIGTTIN``/``SIGTTOU`` (a worker more or fewer)
+        are refused, since each worker owns a socket."""
+
+        def __init__(self, config, sockets: list[socket.socket]):
+            super().__init__(config, sockets)
+            per_worker = len(sockets) == config.workers
+            self.slots = [[sock] for sock in sockets] if per_worker else [sockets] * config.workers
+
+        def init_processes(self) -> None:
+            for slot in self.slots:
+                process = Process(self.config, slot)
+                process.start()
+                self.processes.append(process)
+
+        def keep_subprocess_alive(self) -> None:
+            if self.should_exit.is_set():
+                return
+            for idx, process in enumerate(self.processes):
+                if process.is_alive(timeout=self.config.timeout_worker_healthcheck):
+                    continue
+                process.kill()  # hung or dead
+                process.join()
+                if STARTUP_FAILURE is not None and process.exitcode == STARTUP_FAILURE:
+                    logger.error(f"Child process [{process.pid}] failed to start, stopping the parent process.")
+                    self.should_exit.set()
+                    return
+                if self.should_exit.is_set():
+                    return
+                logger.info(f"Child process [{process.pid}] died")
+                self.processes[idx] = Process(self.config, self.slots[idx])
+                self.processes[idx].start()
+
+        def restart_all(self) -> None:
+            """``SIGHUP``: replace each worker in turn, the new one serving before the old one stops."""
+            for idx, old in enumerate(self.processes):
+                if self.should_exit.is_set():
+                    return
+                new = Process(self.config, self.slots[idx])
+                new.start()
+                if not new.wait_until_ready(self.config.timeout_worker_healthcheck, self.should_exit):
+                    new.kill()
+                    new.join()
+                    logger.error(f"New child process [{new.pid}] was not ready in time; keeping [{old.pid}].")
+                    return
+                old.terminate()
+                old.join()
+                self.processes[idx] = new
+
+        def handle_ttin(self) -> None:
+            logger.warning("SIGTTIN ignored: restart rnnlab serve with another --workers to change their number.")
+
+        def handle_ttou(self) -> None:
+            logger.warning("SIGTTOU ignored: restart rnnlab serve with another --workers to change their number.")
+
+    return Supervisor
