@@ -36,9 +36,14 @@ def parse_params(module: ModuleType, raw: Mapping[str, Any] | None) -> BaseModel
 def payload(module: ModuleType, result: BaseModel, validate: bool = True) -> dict[str, Any]:
     """``{"spec": <Vega-Lite dict>, "result": <JSON-able dict>}`` for a result.
 
-    ``validate=False`` skips Altair's schema check (progress updates, sent
-    several times a second; the final result is always checked). NaN and
-    infinities, which JSON cannot carry, become null (a gap in the chart).
+    ``validate=False`` skips Altair's check of the spec against the Vega-Lite
+    schema, which costs more than building the chart: progress updates (sent
+    several times a second) and the server's quick experiments skip it. The
+    charts are our code, not the learner's input: the tests check every quick
+    experiment's chart with each control at each end of its range
+    (``tests/experiments/test_charts.py``), and a job's final result is
+    always checked. NaN and infinities, which JSON cannot carry, become null
+    (a gap in the chart).
     """
     data = {
         "spec": module.chart(result).to_dict(validate=validate),
@@ -61,9 +66,9 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def evaluate(module: ModuleType, params: BaseModel) -> dict[str, Any]:
-    """Run a quick experiment to the end and return its payload."""
-    return payload(module, module.run(params))
+def evaluate(module: ModuleType, params: BaseModel, validate: bool = True) -> dict[str, Any]:
+    """Run a quick experiment to the end and return its payload (``validate``: as ``payload``'s)."""
+    return payload(module, module.run(params), validate=validate)
 
 
 def time_limit_s(module: ModuleType, overrides: Mapping[str, float], default: float) -> float:

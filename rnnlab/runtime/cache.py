@@ -4,7 +4,7 @@
 of ``runner.evaluate(module, params)`` already encoded as JSON bytes — by
 ``(experiment id, canonical params JSON)``, least recently used out first,
 bounded both in entries and in bytes. One cache per server process. A hit costs
-a dictionary lookup instead of a run, a chart, its validation and the JSON
+a dictionary lookup instead of a run, a chart and the JSON
 encoding; bytes are immutable, so no caller can change what the next one gets.
 
 Behind it, optionally, a level every server process shares (``Shared``: the
@@ -74,8 +74,9 @@ def encode(payload: dict) -> bytes:
 
 
 def computed_here(module: ModuleType, params: BaseModel) -> bytes:
-    """The payload of ``runner.evaluate``, computed in this process's thread, as JSON bytes."""
-    return encode(runner.evaluate(module, params))
+    """The payload of ``runner.evaluate``, computed in this process's thread, as JSON bytes (the chart's
+    schema check skipped: see ``runner.payload``)."""
+    return encode(runner.evaluate(module, params, validate=False))
 
 
 class ResultCache:
