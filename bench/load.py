@@ -1,14 +1,22 @@
 """A class on one server: simulated learners against a real ``rnnlab serve``.
 
     OPENBLAS_NUM_THREADS=1 python bench/load.py [--learners 50] [--duration 45] [--think 1.0] [--workers 1 2]
+    OPENBLAS_NUM_THREADS=1 python bench/load.py --workers 2 --against main [--rounds 4]
 
 For each ``--workers`` count in turn, starts ``rnnlab serve --no-browser --port 0
 --workers N --db <temp file>`` on 127.0.0.1 (it never sends a request anywhere
 else), waits until it answers and its warm-up has finished (every quick
 experiment answers at its defaults and the server's processes then sit idle for
 a second), then runs two phases of ``--duration`` seconds each: one learner
-alone, then ``--learners`` learners at once; then stops it. Each learner has its
-own cookie jar and loops over the lesson from a random step:
+alone, then ``--learners`` learners at once; then stops it.
+
+``--against REF`` compares this tree with the code at git ``REF`` instead
+(checked out in a temporary worktree, run by this Python: its dependencies must
+be installed): both servers start, and every phase is cut into ``--rounds``
+slices that take turns between them (ABBA…), so that on a shared machine a busy
+moment falls on both rather than on whichever ran second.
+
+Each learner has its own cookie jar and loops over the lesson from a random step:
 
 - opens the step: ``GET /steps/n`` and ``POST /api/progress/visit``;
 - moves the step's quick experiment's controls ``--moves`` times, one control
@@ -60,15 +68,18 @@ TICKS = os.sysconf("SC_CLK_TCK")
 # --- the server -------------------------------------------------------------------------------------
 
 
-def start_server(db: Path, workers: int) -> tuple[subprocess.Popen, str]:
-    """``rnnlab serve --workers N`` on a free loopback port; returns the process and its base URL."""
-    rnnlab = Path(sys.executable).with_name("rnnlab")
-    command = [str(rnnlab)] if rnnlab.exists() else [sys.executable, "-m", "rnnlab.cli"]
+def start_server(db: Path, workers: int, code: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """``rnnlab serve --workers N`` on a free loopback port; returns the process and its base URL.
+    ``code``: a checkout whose ``rnnlab`` package to run instead of the installed one."""
+    command = [sys.executable, "-m", "rnnlab.cli"]
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
            "PYTHONUNBUFFERED": "1"}
+    if code is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(code), *filter(None, [os.environ.get("PYTHONPATH")])])
     server = subprocess.Popen([*command, "serve", "--no-browser", "--host", "127.0.0.1", "--port", "0", "--db", str(db),
                                "--workers", str(workers)],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                              cwd=code or Path(__file__).resolve().parent.parent)  # `-m` looks in cwd first
     deadline = time.monotonic() + 60
     for line in server.stdout:  # "rnnlab: the lesson is at http://127.0.0.1:PORT/  (…)"
         match = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
@@ -220,6 +231,18 @@ class Phase:
         self.processes: Counter[str] = Counter()  # requests answered per server process (X-Rnnlab-Process)
         self.client_cpu = 0.0  # this benchmark's own CPU time per wall-clock second during the phase
 
+    def add(self, other: "Phase", weight: float) -> None:
+        """Count ``other`` (a slice of this phase) in; ``weight``: its share of the phase's wall-clock time."""
+        for kind, times in other.times.items():
+            self.times[kind] += times
+        for kind, errors in other.errors.items():
+            self.errors[kind] += errors
+        self.error_samples = (self.error_samples + other.error_samples)[:5]
+        self.asked += other.asked
+        self.slowest = sorted([*self.slowest, *other.slowest], reverse=True)[:3]
+        self.processes.update(other.processes)
+        self.client_cpu += weight * other.client_cpu
+
     async def timed(self, kind: str, request, what: str = "") -> None:
         t0 = time.perf_counter()
         try:
@@ -340,38 +363,91 @@ def spread(phase: Phase) -> str:
     return " ".join(f"{100 * n / total:.0f}%" for _, n in phase.processes.most_common())
 
 
-async def serve_and_measure(args, lesson, workers: int) -> list[tuple[str, Phase, float]]:
-    """Both phases against a fresh server with ``workers`` processes."""
-    with tempfile.TemporaryDirectory() as tmp:
-        server, base = start_server(Path(tmp) / "progress.db", workers)
-        try:
-            async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-                listed = (await client.get("/api/experiments")).raise_for_status().json()
-            quick = {e["id"]: controls(e["params_schema"]) for e in listed if e["kind"] == "quick"}
-            warm_s = await wait_until_warm(base, server.pid, list(quick))
-            print(f"server {base} (pid {server.pid}, {workers} worker{'s' * (workers > 1)}) warm after {warm_s:.0f} s")
-            plan = [{"number": step.number,
-                     "experiments": [(e, quick[e]) for e in step.experiments if quick.get(e)],
-                     "checks": [(c, answers(lesson.checks[c])) for c in step.checks]}
-                    for step in lesson.steps]
-            phases = []
-            for count in (1, args.learners):
-                phase, cpu = await run_phase(base, server.pid, plan, count, args, seed=len(phases) + args.seed)
-                name = f"{count} learner{'s' * (count > 1)}, {workers} worker{'s' * (workers > 1)}"
-                phases.append((name, phase, cpu))
-            if server.poll() is not None:
-                raise SystemExit("the server exited during the run")
-        finally:
-            stop_server(server)
-    return phases
+class Server:
+    """One ``rnnlab serve`` under test: its name in the report, process, URL and what its learners do."""
+
+    def __init__(self, name: str, process: subprocess.Popen, base: str):
+        self.name, self.process, self.base = name, process, base
+        self.plan: list[dict] = []
+
+
+async def started(name: str, db: Path, workers: int, lesson, code: Path | None = None) -> Server:
+    """A server, warm (its quick experiments answer at their defaults and it idles), with its learners' plan."""
+    process, base = start_server(db, workers, code)
+    server = Server(name, process, base)
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            listed = (await client.get("/api/experiments")).raise_for_status().json()
+        quick = {e["id"]: controls(e["params_schema"]) for e in listed if e["kind"] == "quick"}
+        warm_s = await wait_until_warm(base, process.pid, list(quick))
+    except BaseException:
+        stop_server(process)
+        raise
+    print(f"server {name}: {base} (pid {process.pid}) warm after {warm_s:.0f} s")
+    server.plan = [{"number": step.number,
+                    "experiments": [(e, quick[e]) for e in step.experiments if quick.get(e)],
+                    "checks": [(c, answers(lesson.checks[c])) for c in step.checks]}
+                   for step in lesson.steps]
+    return server
+
+
+async def measure(args, servers: list[Server]) -> list[tuple[str, Phase, float]]:
+    """One learner, then ``--learners``, against each server: each phase cut in ``--rounds`` slices that
+    take turns between the servers (ABBA…), so a busy moment of a shared machine falls on all of them."""
+    phases = []
+    for count in (1, args.learners):
+        merged = {s.name: (Phase(), [0.0]) for s in servers}
+        for r in range(args.rounds):
+            for server in servers if r % 2 == 0 else servers[::-1]:
+                part = argparse.Namespace(**{**vars(args), "duration": args.duration / args.rounds})
+                phase, cpu = await run_phase(server.base, server.process.pid, server.plan, count, part,
+                                             seed=len(phases) + args.seed + 100 * r)
+                total, server_cpu = merged[server.name]
+                total.add(phase, 1 / args.rounds)
+                server_cpu[0] += cpu / args.rounds
+        for server in servers:
+            if server.process.poll() is not None:
+                raise SystemExit(f"the server {server.name} exited during the run")
+            total, server_cpu = merged[server.name]
+            phases.append((f"{count} learner{'s' * (count > 1)}, {server.name}", total, server_cpu[0]))
+    return sorted(phases, key=lambda p: [s.name for s in servers].index(p[0].split(", ", 1)[1]))
+
+
+def checkout(ref: str, into: Path) -> Path:
+    """``ref`` of this repository, checked out (detached) in ``into``."""
+    repo = Path(__file__).resolve().parent.parent
+    subprocess.run(["git", "-C", str(repo), "worktree", "add", "--quiet", "--detach", str(into), ref], check=True)
+    return into
 
 
 async def main_async(args) -> int:
     lesson = load_lesson()
     load0 = os.getloadavg()[0]
     phases = []
-    for workers in args.workers:
-        phases += await serve_and_measure(args, lesson, workers)
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.against:
+            code = checkout(args.against, Path(tmp) / "against")
+            try:
+                servers = []
+                try:
+                    for name, tree in [("this tree", None), (args.against, code)]:
+                        db = Path(tmp) / f"{len(servers)}.db"
+                        servers.append(await started(name, db, args.workers[0], lesson, tree))
+                    phases = await measure(args, servers)
+                finally:
+                    for server in servers:
+                        stop_server(server.process)
+            finally:
+                repo = Path(__file__).resolve().parent.parent
+                subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(code)], check=False)
+        else:
+            for workers in args.workers:
+                name = f"{workers} worker{'s' * (workers > 1)}"
+                server = await started(name, Path(tmp) / f"{workers}.db", workers, lesson)
+                try:
+                    phases += await measure(args, [server])
+                finally:
+                    stop_server(server.process)
     report(args, phases, (load0, os.getloadavg()[0]))
     return 0
 
@@ -386,7 +462,16 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0, help="seeds the learners' choices")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], metavar="N",
                     help="server processes (`rnnlab serve --workers N`); each count gets its own server, in turn")
+    ap.add_argument("--against", metavar="REF",
+                    help="also measure the code at git REF (e.g. main), with --workers' first count: the two "
+                         "servers take turns in every phase (see --rounds), side by side in the report")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="slices each phase is cut into, taking turns between the servers (with --against: 4)")
     args = ap.parse_args()
+    if args.against and "--rounds" not in sys.argv:
+        args.rounds = 4
+    if args.rounds < 1:
+        ap.error("--rounds ≥ 1")
     if args.learners < 1 or args.duration <= 0 or args.think < 0 or args.moves < 0 or min(args.workers) < 1:
         ap.error("--learners ≥ 1, --duration > 0, --think ≥ 0, --moves ≥ 0 and --workers ≥ 1")
     return asyncio.run(main_async(args))
