@@ -132,7 +132,7 @@ class ClassStore:
         for _ in range(_CODE_TRIES):
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
             try:
-                with self.store.writer.begin() as conn:
+                with self.store.writing() as conn:
                     conn.execute(classes.insert().values(code=code, name=name, key_hash=key_hash(key),
                                                          created_at=datetime.now(timezone.utc)))
                 return NewClass(code, name, key)

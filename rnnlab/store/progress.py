@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import secrets
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from rnnlab.store import migrations
-from rnnlab.store.tables import WRITE, answers, learners, make_engine, meta, steps
+from rnnlab.store.tables import WRITE, answers, learners, make_engine, meta, steps, writer_turns
 
 _RETRIES = 3  # a concurrent first write for the same new learner can collide once
 _BUSY_RETRIES = 6  # a write that still found the database busy after the busy timeout is tried again ...
@@ -63,11 +64,21 @@ class ProgressStore:
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
-        migrations.upgrade(self.engine)
+        self.turns = writer_turns(url)
+        with self.turns:
+            migrations.upgrade(self.engine)
         self.writer = self.engine.execution_options(**WRITE)  # same pool; SQLite: BEGIN IMMEDIATE
 
     def close(self) -> None:
         self.engine.dispose()
+        self.turns.close()
+
+    @contextmanager
+    def writing(self):
+        """A write transaction (committed at the end of the ``with``), in turn with this database's
+        other writers (:class:`rnnlab.store.tables.WriterTurns`)."""
+        with self.turns, self.writer.begin() as conn:
+            yield conn
 
     # -- writes -------------------------------------------------------------
 
@@ -162,7 +173,7 @@ class ProgressStore:
         if found is not None:
             return found
         try:
-            with self.writer.begin() as conn:
+            with self.writing() as conn:
                 conn.execute(meta.insert().values(key="cookie_secret", value=secrets.token_urlsafe(32)))
         except sa.exc.IntegrityError:
             pass  # another process made it first; use theirs
@@ -181,7 +192,7 @@ class ProgressStore:
         collisions = busy = 0
         while True:
             try:
-                with self.writer.begin() as conn:
+                with self.writing() as conn:
                     work(conn)
                 return
             except sa.exc.IntegrityError:

@@ -38,7 +38,7 @@ class StoredResults:
             return None
         now = datetime.now(timezone.utc)
         if now - _utc(row.used_at) > timedelta(seconds=self.touch_s):
-            with self.store.writer.begin() as conn:
+            with self.store.writing() as conn:
                 conn.execute(results.update().where(results.c.key == key).values(used_at=now))
         return bytes(row.body)
 
@@ -49,7 +49,7 @@ class StoredResults:
             return
         newest_first = sa.select(results.c.key).order_by(results.c.used_at.desc(), results.c.key)
         try:
-            with self.store.writer.begin() as conn:
+            with self.store.writing() as conn:
                 conn.execute(results.insert().values(key=key, experiment=experiment, body=body,
                                                      used_at=datetime.now(timezone.utc)))
                 conn.execute(results.delete().where(results.c.key.in_(newest_first.offset(self.max_rows))))
