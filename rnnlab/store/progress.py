@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from rnnlab.store import migrations
 from rnnlab.store.tables import WRITE, answers, learners, make_engine, meta, steps, writer_turns
@@ -91,34 +92,31 @@ class ProgressStore:
             return
 
         def work(conn):
-            self._touch(conn, learner_id, last_step=step)
-            self._step_row(conn, learner_id, step)
-            conn.execute(
-                steps.update()
-                .where(steps.c.learner_id == learner_id, steps.c.step == step, steps.c.visited_at.is_(None))
-                .values(visited_at=_now())
-            )
+            now = _now()
+            _upsert(conn, learners, {"id": learner_id, "created_at": now, "last_step": step},
+                    update=lambda new: {"last_step": new.last_step})
+            _upsert(conn, steps, {"learner_id": learner_id, "step": step, "visited_at": now},
+                    update=lambda new: {"visited_at": sa.func.coalesce(steps.c.visited_at, new.visited_at)})
         self._write(work)
 
     def complete(self, learner_id: str, step: int) -> None:
         """Mark ``step`` completed (and visited); the first completion time is kept."""
         def work(conn):
-            self._touch(conn, learner_id)
-            self._step_row(conn, learner_id, step)
             now = _now()
-            row = steps.c.learner_id == learner_id, steps.c.step == step
-            conn.execute(steps.update().where(*row, steps.c.visited_at.is_(None)).values(visited_at=now))
-            conn.execute(steps.update().where(*row, steps.c.completed_at.is_(None)).values(completed_at=now))
+            _upsert(conn, learners, {"id": learner_id, "created_at": now})
+            _upsert(conn, steps, {"learner_id": learner_id, "step": step, "visited_at": now, "completed_at": now},
+                    update=lambda new: {"visited_at": sa.func.coalesce(steps.c.visited_at, new.visited_at),
+                                        "completed_at": sa.func.coalesce(steps.c.completed_at, new.completed_at)})
         self._write(work)
 
     def record_answer(self, learner_id: str, check_id: str, answer: dict, correct: bool) -> None:
         """Keep this answer; earlier answers to the same check stay in the history."""
         def work(conn):
-            self._touch(conn, learner_id)
+            now = _now()
+            _upsert(conn, learners, {"id": learner_id, "created_at": now})
             conn.execute(
-                answers.insert().values(
-                    learner_id=learner_id, check_id=check_id, answer=answer, correct=bool(correct), at=_now()
-                )
+                answers.insert().values(learner_id=learner_id, check_id=check_id, answer=answer,
+                                        correct=bool(correct), at=now)
             )
         self._write(work)
 
@@ -214,20 +212,17 @@ class ProgressStore:
         with self.engine.connect() as conn:
             return conn.execute(query).scalar_one_or_none() is not None
 
-    @staticmethod
-    def _touch(conn, learner_id: str, last_step: int | None = None) -> None:
-        """Make sure the learner row exists; move ``last_step`` when one is given."""
-        values = {} if last_step is None else {"last_step": last_step}
-        if values and conn.execute(learners.update().where(learners.c.id == learner_id).values(**values)).rowcount:
-            return
-        exists = conn.execute(sa.select(learners.c.id).where(learners.c.id == learner_id)).first()
-        if exists is None:
-            conn.execute(learners.insert().values(id=learner_id, created_at=_now(), **values))
 
-    @staticmethod
-    def _step_row(conn, learner_id: str, step: int) -> None:
-        found = conn.execute(
-            sa.select(steps.c.step).where(steps.c.learner_id == learner_id, steps.c.step == step)
-        ).first()
-        if found is None:
-            conn.execute(steps.insert().values(learner_id=learner_id, step=step))
+def _upsert(conn: sa.Connection, table: sa.Table, values: dict[str, Any], update=None) -> None:
+    """Insert a row, or when its primary key is taken, set ``update(excluded)`` on the row there (leave it
+    as it is if no ``update``): one statement, ``INSERT … ON CONFLICT … DO UPDATE`` on SQLite and
+    PostgreSQL alike, where a look before the insert took two or three (each a trip through the GIL
+    while this writer holds the database's write lock)."""
+    insert = sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert
+    statement = insert(table).values(**values)
+    keys = [column.name for column in table.primary_key]
+    if update is None:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    else:
+        statement = statement.on_conflict_do_update(index_elements=keys, set_=update(statement.excluded))
+    conn.execute(statement)
