@@ -4,8 +4,9 @@ A class has a short code that people type (``/join/K7P3QX``) and an instructor
 key. The key is shown once, by ``rnnlab class create``; only its SHA-256 is
 stored, and a key presented later is compared with ``hmac.compare_digest``.
 A learner joins with an optional display name; without one the instructor sees
-"anonymous n". It works on the ``ProgressStore``'s database (SQLite or PostgreSQL),
-each method one transaction, all SQL SQLAlchemy Core with bound parameters.
+"anonymous n", n being their place in the order the class's learners joined.
+It works on the ``ProgressStore``'s database (SQLite or PostgreSQL), each method
+one transaction, all SQL SQLAlchemy Core with bound parameters.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ class LatestAnswer:
 @dataclass
 class Member:
     """One learner of a class as the dashboard sees them; ``number`` (1-based) orders the class's learners
-    by when each first came to the lesson (the schema keeps no join time)."""
+    by when each joined it (then by id: learners who joined at the same instant), so that one who joins
+    later is numbered after everyone already there and renumbers no one."""
 
     number: int
     display_name: str | None
@@ -182,16 +184,21 @@ class ClassStore:
         name = clean_display_name(display_name)
 
         def work(conn):
+            now = datetime.now(timezone.utc)
+            # Joining again the class one is in (to change one's name) keeps one's join time, and so one's number.
+            joined_at = sa.case((learners.c.class_code == found.code, learners.c.joined_at), else_=now)
             values = {"class_code": found.code, "display_name": name}
-            if not conn.execute(learners.update().where(learners.c.id == learner_id).values(**values)).rowcount:
-                conn.execute(learners.insert().values(id=learner_id, created_at=datetime.now(timezone.utc), **values))
+            if not conn.execute(learners.update().where(learners.c.id == learner_id)
+                                .values(joined_at=joined_at, **values)).rowcount:
+                conn.execute(learners.insert().values(id=learner_id, created_at=now, joined_at=now, **values))
         self.store.write(work)
         return Membership(found.code, found.name, name)
 
     def leave(self, learner_id: str) -> None:
         """Take the learner out of their class (their progress stays)."""
         self.store.write(lambda conn: conn.execute(
-            learners.update().where(learners.c.id == learner_id).values(class_code=None, display_name=None)))
+            learners.update().where(learners.c.id == learner_id).values(class_code=None, display_name=None,
+                                                                        joined_at=None)))
 
     def membership(self, learner_id: str) -> Membership | None:
         """The learner's class and display name, or None (not in a class)."""
@@ -213,7 +220,7 @@ class ClassStore:
         code = normal_code(code)
         in_class = learners.c.class_code == code
         roster = sa.select(learners.c.id, learners.c.display_name, learners.c.last_step).where(in_class).order_by(
-            learners.c.created_at, learners.c.id)
+            learners.c.joined_at.nulls_first(), learners.c.id)  # NULL: in the class before joins were timed
         done = (sa.select(steps.c.learner_id, steps.c.step).join(learners, learners.c.id == steps.c.learner_id)
                 .where(in_class, steps.c.completed_at.is_not(None)))
         latest = (sa.select(answers.c.learner_id, answers.c.check_id, sa.func.count().label("attempts"),

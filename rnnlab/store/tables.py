@@ -7,7 +7,7 @@ Tables:
     meta       key -> value (the cookie-signing secret lives here)
     classes    a class: its code, name, and the SHA-256 of its instructor key
     learners   one row per anonymous learner, with the step they were last on,
-               the class they joined and the name they show its instructor (if any)
+               the class they joined (and when) and the name they show its instructor (if any)
     steps      (learner, step): when it was first visited and when completed
     answers    every answer ever given, with its time; the latest per check counts
     results    quick experiments' results, shared by every server process (an LRU by ``used_at``)
@@ -60,6 +60,7 @@ learners = sa.Table(
         nullable=True,
     ),
     sa.Column("display_name", sa.String(80), nullable=True),
+    sa.Column("joined_at", sa.DateTime(timezone=True), nullable=True),  # when they joined their class (0003)
     sa.Index("learners_by_class", "class_code"),
 )
 

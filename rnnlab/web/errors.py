@@ -1,8 +1,11 @@
 """Exception handlers: every API error is JSON ``{"detail": "<a sentence a person can read>"}``.
 
 Validation errors become one sentence naming each field ("rho: must be ≤ 2.0
-(got 5)"); unknown ``/api`` paths get a JSON 404; other pages get the HTML
-error page (template ``error.html`` when the front end provides one).
+(got 5)"); unknown ``/api`` paths get a JSON 404; data a page polls (``*.json``,
+such as a class's ``dashboard.json``) gets JSON too, a ``*.csv`` download the
+sentence as plain text; other pages get the HTML error page (template
+``error.html`` when the front end provides one). A redirect raised as an
+``HTTPException`` (3xx) is answered as that redirect.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any, Iterable
 import jinja2
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
@@ -107,11 +110,27 @@ def _is_api(request: Request) -> bool:
     return request.url.path == "/api" or request.url.path.startswith("/api/")
 
 
+def error_format(request: Request) -> str:
+    """How an error on this path is answered: "json" for the API and data a script or page reads (``*.json``),
+    "text" for a download a spreadsheet opens (``*.csv``), "html" for a page."""
+    path = request.url.path
+    if _is_api(request) or path.endswith(".json"):
+        return "json"
+    return "text" if path.endswith(".csv") else "html"
+
+
+def plain_error(detail: str, status_code: int, headers: dict | None = None) -> PlainTextResponse:
+    """An error as one sentence of text (for a download: an HTML page saved as .csv would help no one)."""
+    return PlainTextResponse(detail + "\n", status_code=status_code, headers=headers)
+
+
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     return JSONResponse({"detail": readable(exc.errors())}, status_code=422)
 
 
 async def _http_error(request: Request, exc: HTTPException):
+    if 300 <= exc.status_code < 400:  # a redirect a dependency raised (rnnlab.web.pages.canonical)
+        return Response(status_code=exc.status_code, headers=exc.headers)
     detail = exc.detail
     if not isinstance(detail, str) or detail in ("Not Found", "Method Not Allowed", "Content Too Large"):
         detail = _STANDARD.get(exc.status_code, str(detail))
@@ -119,8 +138,11 @@ async def _http_error(request: Request, exc: HTTPException):
             detail = too_large_message(request.scope.get(MAX_BODY_SIZE_SCOPE_KEY))
         if exc.status_code == 404 and _is_api(request):
             detail = f"no such API endpoint: {request.method} {request.url.path}"
-    if _is_api(request) or exc.status_code == 413:
+    kind = error_format(request)
+    if kind == "json" or exc.status_code == 413:
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+    if kind == "text":
+        return plain_error(detail, exc.status_code, getattr(exc, "headers", None))
     try:
         return templates.TemplateResponse(
             request, "error.html", {"status_code": exc.status_code, "detail": detail}, status_code=exc.status_code

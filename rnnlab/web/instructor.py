@@ -6,8 +6,9 @@ SameSite=Strict, scoped to ``/class/{code}``, holding not the key but an HMAC of
 class's code and key hash under the app's cookie secret (kept in the database, so
 every replica accepts it; a new key would void it).
 
-No key: 401 — the login page for a browser, JSON for anything else. A wrong key:
-403 with a sentence. Neither says anything else about the class.
+No key: 401; a wrong key: 403; each with a sentence and nothing else about the class:
+the login page for a browser opening the dashboard, JSON for ``dashboard.json`` (and
+anything but a browser), plain text for ``answers.csv``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from rnnlab.store import ClassInfo, ClassStore
+from rnnlab.web import errors
 from rnnlab.web.templating import templates
 
 COOKIE = "rnnlab_instructor"
@@ -79,9 +81,13 @@ def wants_html(request: Request) -> bool:
 
 
 async def refused(request: Request, exc: NotInstructor) -> Response:
-    """401/403: the login page (with the sentence) for a browser, ``{"detail": …}`` for anything else."""
+    """401/403: ``{"detail": …}`` for the dashboard's data, the sentence as text for the CSV; for the page, the
+    login page (with the sentence) for a browser and ``{"detail": …}`` for anything else."""
     headers = {"www-authenticate": "Bearer"} if exc.status == 401 else None
-    if wants_html(request):
+    kind = errors.error_format(request)
+    if kind == "text":
+        return errors.plain_error(exc.message, exc.status, headers)
+    if kind == "html" and wants_html(request):
         response = login_page(request, exc.code, exc.status, exc.message if exc.status == 403 else None)
         if headers:
             response.headers.update(headers)

@@ -101,3 +101,27 @@ def test_members_have_join_order_completed_steps_and_latest_answers_with_attempt
     latest = bob.answers["step1-bag-of-words"]
     assert (latest.answer, latest.correct, latest.attempts) == ({"choice": "b"}, True, 2)
     assert latest.at.tzinfo is not None
+
+
+def test_a_late_joiner_is_numbered_last_and_renumbers_no_one(classes, store):
+    made = classes.create("A")
+    store.visit("cat", 1)  # cat came to the lesson first, but joins the class last
+    classes.join("ann", made.code, "Ann")
+    classes.join("bob", made.code)
+    before = [(m.number, m.label) for m in classes.members(made.code)]
+    assert before == [(1, "Ann"), (2, "anonymous 2")]
+    classes.join("cat", made.code)
+    assert [(m.number, m.label) for m in classes.members(made.code)] == before + [(3, "anonymous 3")]
+
+
+def test_joining_the_same_class_again_keeps_ones_number_and_another_class_numbers_one_anew(classes, store):
+    a, b = classes.create("A"), classes.create("B")
+    classes.join("ann", a.code)
+    classes.join("bob", a.code, "Bob")
+    classes.join("ann", a.code, "Ann")  # a new display name, same class: still first
+    assert [(m.number, m.label) for m in classes.members(a.code)] == [(1, "Ann"), (2, "Bob")]
+    classes.join("cat", b.code)
+    classes.join("ann", b.code)  # moves: joined B after cat
+    assert [m.label for m in classes.members(b.code)] == ["anonymous 1", "anonymous 2"]
+    classes.join("ann", a.code)  # and back: joined A after Bob
+    assert [(m.number, m.label) for m in classes.members(a.code)] == [(1, "Bob"), (2, "anonymous 2")]

@@ -12,8 +12,8 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from rnnlab.store import ProgressStore, migrations
-from rnnlab.store.tables import metadata
+from rnnlab.store import ClassStore, ProgressStore, migrations
+from rnnlab.store.tables import answers, classes, learners, make_engine, metadata, steps
 
 
 def test_a_new_database_is_migrated_to_head_with_exactly_the_schema_of_tables(db_url):
@@ -94,4 +94,35 @@ def test_migrations_are_what_creates_the_tables(tmp_path, table):
     store = ProgressStore(f"sqlite:///{tmp_path / 'progress.db'}")
     with store.engine.connect() as conn:
         assert sa.inspect(conn).has_table(table) and sa.inspect(conn).has_table("alembic_version")
+    store.close()
+
+
+def test_a_database_at_0002_with_a_class_upgrades_keeping_answers_and_numbers(db_url):
+    old = make_engine(db_url)  # on SQLite with foreign keys on, as the server runs: a copied table would cascade
+    with old.begin() as conn:  # the schema as revision 0002 left it, with a class of three
+        command.upgrade(migrations.config(conn), "0002")
+    first, later = datetime(2026, 1, 2, tzinfo=timezone.utc), datetime(2026, 1, 3, tzinfo=timezone.utc)
+    with old.begin() as conn:
+        conn.execute(classes.insert().values(code="K7P3QX", name="A", key_hash="0" * 64, created_at=first))
+        conn.execute(learners.insert(), [
+            {"id": "zed", "created_at": first, "last_step": 2, "class_code": "K7P3QX", "display_name": None},
+            {"id": "amy", "created_at": later, "last_step": 1, "class_code": "K7P3QX", "display_name": "Amy"},
+            {"id": "out", "created_at": first, "last_step": 1, "class_code": None, "display_name": None},
+        ])
+        conn.execute(steps.insert().values(learner_id="zed", step=2, visited_at=first, completed_at=later))
+        conn.execute(answers.insert().values(learner_id="zed", check_id="q", answer={"choice": "b"}, correct=True,
+                                             at=later))
+    old.dispose()
+
+    store = ProgressStore(db_url)
+    with store.engine.connect() as conn:
+        assert migrations.current(conn) == migrations.head()
+        joined = dict(conn.execute(sa.select(learners.c.id, learners.c.joined_at)).all())
+    assert joined["out"] is None and joined["zed"] is not None and joined["amy"] is not None
+    progress = store.progress("zed")
+    assert (progress.completed, progress.answers["q"].answer) == ({2}, {"choice": "b"})
+    members = ClassStore(store).members("K7P3QX")  # numbered as before the upgrade: by first visit
+    assert [(m.number, m.label, set(m.answers)) for m in members] == [(1, "anonymous 1", {"q"}), (2, "Amy", set())]
+    ClassStore(store).join("new", "K7P3QX")
+    assert [m.label for m in ClassStore(store).members("K7P3QX")] == ["anonymous 1", "Amy", "anonymous 3"]
     store.close()

@@ -98,24 +98,41 @@ def test_a_cross_site_post_cannot_join_or_sign_in(client, app, made):
 # -- the instructor's key --------------------------------------------------------------
 
 
+def detail(response) -> str:
+    """The sentence of an error: JSON ``detail`` from the page and ``dashboard.json``, plain text from the CSV."""
+    if response.url.path.endswith(".csv"):
+        assert response.headers["content-type"].startswith("text/plain")
+        return response.text.strip()
+    assert response.headers["content-type"] == "application/json"
+    return response.json()["detail"]
+
+
 @pytest.mark.parametrize("path", ["", "/dashboard.json", "/answers.csv"])
 def test_without_the_key_it_is_401_and_nothing_of_the_class_shows(client, made, small_class, path):
     client.cookies.clear()
     plain = client.get(f"/class/{made.code}{path}")
     assert plain.status_code == 401 and plain.headers["www-authenticate"] == "Bearer"
-    assert "instructor key" in plain.json()["detail"]
+    assert "instructor key" in detail(plain)
     page = client.get(f"/class/{made.code}{path}", headers=BROWSER)
-    assert page.status_code == 401 and f'action="/class/{made.code}/login"' in page.text
+    assert page.status_code == 401
+    if path:  # the dashboard's data and the export answer a browser with the sentence, not a page
+        assert detail(page) == detail(plain)
+    else:
+        assert f'action="/class/{made.code}/login"' in page.text
     for response in (plain, page):
         assert "RNNs, week 5" not in response.text and "Ada" not in response.text
 
 
 @pytest.mark.parametrize("path", ["", "/dashboard.json", "/answers.csv"])
 def test_a_wrong_key_is_403_with_a_sentence_and_nothing_else(client, made, small_class, path):
-    response = client.get(f"/class/{made.code}{path}", headers={"authorization": "Bearer not-the-key"})
-    assert response.status_code == 403
-    assert response.json()["detail"] == (f"that is not the instructor key of class {made.code}: "
-                                         "check the key `rnnlab class create` printed.")
+    for accept in ({}, BROWSER):
+        response = client.get(f"/class/{made.code}{path}", headers={"authorization": "Bearer not-the-key", **accept})
+        assert response.status_code == 403
+        assert (f"that is not the instructor key of class {made.code}: "
+                "check the key `rnnlab class create` printed.") in response.text
+        if path or not accept:
+            assert detail(response) == (f"that is not the instructor key of class {made.code}: "
+                                        "check the key `rnnlab class create` printed.")
     wrong = client.post(f"/class/{made.code}/login", data={"key": "not-the-key"}, follow_redirects=False)
     assert wrong.status_code == 403 and "not the instructor key" in wrong.text and "Ada" not in wrong.text
     assert COOKIE not in wrong.headers.get("set-cookie", "")
@@ -124,6 +141,43 @@ def test_a_wrong_key_is_403_with_a_sentence_and_nothing_else(client, made, small
 def test_an_unknown_class_is_a_404_even_with_a_key(client, made):
     for path in ("", "/dashboard.json", "/answers.csv", "/login"):
         assert client.get(f"/class/NOSUCH{path}", headers=key_header(made)).status_code == 404
+
+
+@pytest.mark.parametrize("accept", [{}, BROWSER])
+def test_an_unknown_class_is_a_404_sentence_as_json_for_the_data_text_for_the_csv_and_a_page_for_the_page(
+        client, accept):
+    data = client.get("/class/NOSUCH/dashboard.json", headers=accept)
+    assert data.status_code == 404 and detail(data) == "There is no class with the code “NOSUCH”."
+    export = client.get("/class/NOSUCH/answers.csv", headers=accept)
+    assert export.status_code == 404 and detail(export) == "There is no class with the code “NOSUCH”."
+    page = client.get("/class/NOSUCH", headers=BROWSER)
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "There is no class with the code “NOSUCH”." in page.text
+
+
+@pytest.mark.parametrize("path", ["", "/login", "/dashboard.json", "/answers.csv"])
+def test_a_class_address_with_the_code_in_lowercase_redirects_to_the_code_as_stored(client, made, path):
+    response = client.get(f"/class/{made.code.lower()}{path}", params={"token": "t", "x": "a b"},
+                          follow_redirects=False)
+    assert response.status_code == 308
+    assert response.headers["location"] == f"/class/{made.code}{path}?token=t&x=a+b"
+    joining = client.get(f"/join/{made.code.lower()}", follow_redirects=False)
+    assert (joining.status_code, joining.headers["location"]) == (308, f"/join/{made.code}")
+    assert client.get(f"/join/{made.code}", follow_redirects=False).status_code == 200
+    assert client.get(f"/class/{made.code}/login", follow_redirects=False).status_code == 200
+
+
+def test_signing_in_at_a_lowercase_address_opens_the_dashboard_there_and_at_the_code_as_stored(client, made):
+    lower = f"/class/{made.code.lower()}"
+    form = client.get(lower, headers=BROWSER)  # followed to /class/K7P3QX: the sign-in page, at its own address
+    assert form.status_code == 401 and str(form.url).endswith(f"/class/{made.code}")
+    assert f'action="/class/{made.code}/login"' in form.text
+    signed_in = client.post(f"{lower}/login", data={"key": made.instructor_key}, follow_redirects=False)
+    assert (signed_in.status_code, signed_in.headers["location"]) == (303, f"/class/{made.code}")
+    for path in (lower, f"/class/{made.code}"):  # the cookie, scoped to the stored code, reaches the page both ways
+        page = client.get(path, headers=BROWSER)
+        assert page.status_code == 200 and "RNNs, week 5" in page.text and 'id="dash-count"' in page.text
+    assert client.get(f"{lower}/dashboard.json").json()["class"]["code"] == made.code
 
 
 def test_signing_in_sets_a_strict_scoped_cookie_that_is_not_the_key_and_opens_the_dashboard(client, app, made):
@@ -186,7 +240,9 @@ def test_the_csv_has_a_row_per_learner_and_check_and_defuses_formulas(client, ma
     response = client.get(f"/class/{made.code}/answers.csv", headers=key_header(made))
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     assert f'filename="rnnlab-{made.code}-answers.csv"' in response.headers["content-disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark: what tells Excel the encoding
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     n_checks = len(load_lesson().checks)
     assert len(rows) == 3 * n_checks
     assert list(rows[0]) == ["learner_no", "learner", "step", "check", "outcome", "answer", "correct", "attempts",
@@ -213,3 +269,16 @@ def test_typing_a_code_on_join_leads_to_its_page_and_nowhere_else(client, made):
     assert (typed.status_code, typed.headers["location"]) == (303, f"/join/{made.code}")
     odd = client.get("/join", params={"code": "//evil.example/../x"}, follow_redirects=False)
     assert odd.headers["location"] == "/join/%2F%2FEVIL.EXAMPLE%2F..%2FX"
+
+
+def test_a_non_ascii_name_round_trips_through_the_csv_read_as_utf8_with_a_bom(client, made, as_learner, tmp_path):
+    as_learner("Zoë 李", {"step1-bag-of-words": {"choice": "b"}})
+    response = client.get(f"/class/{made.code}/answers.csv", headers=key_header(made))
+    assert response.content.startswith("\ufeff".encode("utf-8")) and response.content.count(b"\xef\xbb\xbf") == 1
+    saved = tmp_path / "answers.csv"
+    saved.write_bytes(response.content)
+    with saved.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0])[0] == "learner_no"  # the mark is not read as part of the first column's name
+    assert {r["learner"] for r in rows} == {"Zoë 李"}
+    assert next(r for r in rows if r["check"] == "step1-bag-of-words")["correct"] == "yes"

@@ -1,9 +1,10 @@
 """The instructor's pages for a class: ``/class/{code}`` (the live dashboard), its data
 ``/class/{code}/dashboard.json`` (polled by ``js/dashboard.js``), the export
-``/class/{code}/answers.csv``, and ``/class/{code}/login`` / ``logout``.
+``/class/{code}/answers.csv`` (UTF-8 with a byte-order mark, for Excel), and ``/class/{code}/login`` / ``logout``.
 
 Every one but the login page needs the class's instructor key (``rnnlab.web.instructor``);
-an unknown code is a 404 before any key is looked at.
+an unknown code is a 404 before any key is looked at, and a code in another case than its own
+is redirected to the canonical address first (``rnnlab.web.pages.canonical``).
 """
 
 import csv
@@ -20,6 +21,7 @@ from rnnlab.runtime import predict
 from rnnlab.store import ClassInfo, ClassStore
 from rnnlab.web import instructor
 from rnnlab.web.deps import get_classes, get_lesson
+from rnnlab.web.pages.canonical import redirect_to_canonical
 from rnnlab.web.templating import templates
 
 router = APIRouter(prefix="/class/{code}")
@@ -29,10 +31,12 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read
 
 
 def known_class(code: str, request: Request) -> ClassInfo:
-    """The class in the path; 404 if there is none."""
+    """The class in the path; 404 if there is none, a 308 to its canonical address for a GET under another
+    spelling of its code (``rnnlab.web.pages.canonical``)."""
     found = request.app.state.classes.get(code)
     if found is None:
         raise HTTPException(404, f"There is no class with the code “{code}”.")
+    redirect_to_canonical(request, "/class/", code, found.code)
     return found
 
 
@@ -107,5 +111,6 @@ def answers_csv(found: ClassInfo = Depends(instructor_of), classes: ClassStore =
     for row in answer_rows(lesson, classes.members(found.code)):
         writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     disposition = f'attachment; filename="rnnlab-{found.code}-answers.csv"'
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+    # UTF-8 with a byte-order mark: without one Excel reads the file as the local code page and garbles "Zoë" or "李".
+    return Response(out.getvalue().encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": disposition, "cache-control": "no-store"})

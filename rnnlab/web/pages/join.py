@@ -3,7 +3,8 @@
 The page is a GET (it writes nothing); joining is a same-origin POST form (the
 security middleware refuses one from another site), answered with a 303 back to
 the lesson. ``POST /leave`` takes the learner out of their class again; their
-progress stays. ``/join?code=…`` (the form for typing a code) redirects to ``/join/{CODE}``.
+progress stays. ``/join?code=…`` (the form for typing a code) redirects to ``/join/{CODE}``, and so does
+``/join/{code}`` with the code in another case (``rnnlab.web.pages.canonical``).
 """
 
 from urllib.parse import quote
@@ -14,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from rnnlab.store import ClassError, ClassStore
 from rnnlab.store.classes import DISPLAY_NAME_MAX, normal_code
 from rnnlab.web.deps import get_classes, get_learner_id
+from rnnlab.web.pages.canonical import canonical_url
 from rnnlab.web.templating import templates
 
 router = APIRouter()
@@ -39,6 +41,8 @@ def join_page(code: str, request: Request, classes: ClassStore = Depends(get_cla
     found = classes.get(code)
     if found is None:
         return unknown(request, code)
+    if (url := canonical_url(request, "/join/", code, found.code)) is not None:
+        return RedirectResponse(url, status_code=308)
     context = {"found": found, "code": found.code, "member": classes.membership(learner), "max_name": DISPLAY_NAME_MAX}
     return templates.TemplateResponse(request, "join.html", context)
 

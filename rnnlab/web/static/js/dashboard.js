@@ -130,25 +130,28 @@ function drawChecks(data) {
   renderMath(box);
 }
 
+// A table on a wide screen, a card per learner on a phone (classroom.css): each cell carries its column's
+// name in data-label for the card, and explicit roles keep it a table for screen readers either way.
 function drawLearners(data) {
   const table = document.getElementById("learners");
-  const head = el("tr", {}, el("th", { scope: "col" }, "#"), el("th", { scope: "col" }, "Learner"),
-    el("th", { scope: "col" }, "On step"), el("th", { scope: "col" }, "Steps done"),
-    el("th", { scope: "col" }, "Checks right"),
-    ...data.outcomes.map((o) => el("th", { scope: "col", class: "outcome-col" }, o.title)));
+  const titles = ["#", "Learner", "On step", "Steps done", "Checks right", ...data.outcomes.map((o) => o.title)];
+  const head = el("tr", { role: "row" }, ...titles.map((t, i) =>
+    el("th", { scope: "col", role: "columnheader", class: i > 4 ? "outcome-col" : null }, t)));
   const steps = data.steps.length;
-  const body = data.members.map((m) => el("tr", {},
-    el("td", { class: "num" }, String(m.number)),
-    el("th", { scope: "row", class: m.anonymous ? "anon" : null }, m.name),
-    el("td", { class: "num" }, m.step === null ? "—" : String(m.step)),
-    el("td", {}, el("span", { class: "mini" }, bar(m.steps_done, steps, "good"), `${m.steps_done}/${steps}`)),
-    el("td", { class: "num" }, `${m.correct}/${data.total_checks}`),
-    ...m.scores.map((s) => el("td", { class: `num${s.total && s.correct === s.total ? " full" : ""}` },
-      `${s.correct}/${s.total}`))));
-  table.replaceChildren(el("thead", {}, head), el("tbody", {}, ...body));
+  const outcomes = Object.fromEntries(data.outcomes.map((o) => [o.id, o.title]));
+  const cell = (label, attrs, ...children) => el("td", { role: "cell", "data-label": label, ...attrs }, ...children);
+  const body = data.members.map((m) => el("tr", { role: "row" },
+    cell("#", { class: "num learner-no" }, String(m.number)),
+    el("th", { scope: "row", role: "rowheader", class: m.anonymous ? "anon" : null }, m.name),
+    cell("On step", { class: "num" }, m.step === null ? "—" : String(m.step)),
+    cell("Steps done", {}, el("span", { class: "mini" }, bar(m.steps_done, steps, "good"), `${m.steps_done}/${steps}`)),
+    cell("Checks right", { class: "num" }, `${m.correct}/${data.total_checks}`),
+    ...m.scores.map((s) => cell(outcomes[s.outcome] || s.outcome,
+      { class: `num${s.total && s.correct === s.total ? " full" : ""}` }, `${s.correct}/${s.total}`))));
+  table.replaceChildren(el("thead", { role: "rowgroup" }, head), el("tbody", { role: "rowgroup" }, ...body));
   if (!data.members.length) {
-    table.tBodies[0].append(el("tr", {}, el("td", { colspan: String(5 + data.outcomes.length), class: "empty-row" },
-      "Nobody has joined yet: give your learners the address above.")));
+    table.tBodies[0].append(el("tr", { role: "row" }, el("td", { role: "cell", colspan: String(titles.length),
+      class: "empty-row" }, "Nobody has joined yet: give your learners the address above.")));
   }
 }
 
@@ -173,6 +176,23 @@ function update(data) {
   errorBox.hidden = true;
 }
 
+// The server's sentence for a refusal (401/403: signed out, or the key changed; 404: the class is gone).
+async function refusal(response) {
+  let detail = "";
+  try {
+    detail = (await response.json()).detail || "";
+  } catch { /* not JSON: a proxy's page, say */ }
+  detail = detail ? detail[0].toUpperCase() + detail.slice(1) : `The server refused the dashboard's data (${response.status}).`;
+  return /[.!?]$/.test(detail) ? detail : `${detail}.`;
+}
+
+function refused(sentence, signIn) {
+  errorBox.replaceChildren(sentence, ...(signIn ? [" ", el("a", { href: `/class/${code}/login` }, "Sign in again"), "."] : []));
+  errorBox.hidden = false;
+  live.classList.add("stale");
+  liveText.textContent = "not updating";
+}
+
 let polling = false; // one request at a time: a slow answer is not overtaken by the next poll
 
 async function poll() {
@@ -180,11 +200,8 @@ async function poll() {
   polling = true;
   try {
     const response = await fetch(`/class/${code}/dashboard.json`, { headers: { Accept: "application/json" }, cache: "no-store" });
-    if (response.status === 401 || response.status === 403) {
-      errorBox.replaceChildren("You are signed out of this class. ", el("a", { href: `/class/${code}/login` }, "Sign in again"), ".");
-      errorBox.hidden = false;
-      live.classList.add("stale");
-      liveText.textContent = "not updating";
+    if (response.status >= 400 && response.status < 500) { // still polled: signing in again in another tab recovers
+      refused(await refusal(response), response.status === 401 || response.status === 403);
       return;
     }
     if (!response.ok) throw new Error(`status ${response.status}`);
