@@ -1,8 +1,10 @@
 """Exception handlers: every API error is JSON ``{"detail": "<a sentence a person can read>"}``.
 
 Validation errors become one sentence naming each field ("rho: must be ≤ 2.0
-(got 5)"); unknown ``/api`` paths get a JSON 404; other pages get the HTML
-error page (template ``error.html`` when the front end provides one).
+(got 5)"); unknown ``/api`` paths get a JSON 404; a job queue that does not
+answer (``QueueDown``: its Redis stopped or is out of reach) a 503 with its
+sentence and ``Retry-After``; other pages get the HTML error page (template
+``error.html`` when the front end provides one).
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
+from rnnlab.runtime.jobs import QueueDown
 from rnnlab.web.limits import too_large_message
 from rnnlab.web.templating import templates
 
 _SHOWN_INPUT = 40  # characters of an offending value quoted back
 
 _STANDARD = {404: "not found", 405: "method not allowed"}
+QUEUE_RETRY_AFTER_S = 60  # what a 503 from a queue that does not answer tells a client to wait (its sentence says a minute)
 
 
 def _shown(value: Any) -> str:
@@ -131,6 +135,10 @@ async def _http_error(request: Request, exc: HTTPException):
         return HTMLResponse(page, status_code=exc.status_code)
 
 
+async def _queue_down(request: Request, exc: QueueDown) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": str(QUEUE_RETRY_AFTER_S)})
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # The server logs the traceback itself (Starlette re-raises after this answer).
     return JSONResponse({"detail": "something went wrong on the server; the error is in its log"}, status_code=500)
@@ -139,4 +147,5 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(QueueDown, _queue_down)
     app.add_exception_handler(Exception, _unexpected)
