@@ -145,3 +145,35 @@ def test_new_jobs_work_again_once_redis_is_back_without_restarting_anything(on_r
     job_id = start(client, "fake-counter", steps=2, delay_s=0.0)  # the same server and worker, reconnected
     assert kinds(events(client, job_id))[-1] == "result"
     assert process.poll() is None and "Traceback" not in process.log.read_text()
+
+
+def test_a_job_in_training_when_redis_restarts_with_its_data_reaches_its_result(on_redis, worker_on):
+    client, server = on_redis(keep=True)
+    process = worker_on(server.url)
+    job_id = start(client, "fake-counter", steps=60, delay_s=0.05)
+    follower = Follower(client, job_id)
+    follower.wait_for("progress")
+    server.stop()
+    time.sleep(1)  # the job trains on meanwhile, its progress unrecorded
+    server.start()
+    stream = follower.end(timeout_s=60)
+    assert stream[-1][0] == "result", stream
+    assert stream[-1][1]["result"]["counts"] == [float(k) for k in range(60)]
+    log = process.log.read_text()
+    assert process.poll() is None and "Traceback" not in log
+    assert f"job {job_id}: Redis stopped answering" in log
+
+
+def test_a_job_in_training_when_redis_restarts_empty_stops_and_its_follower_is_told(on_redis, worker_on):
+    client, server = on_redis()  # --save '': the restarted Redis has no job at all
+    process = worker_on(server.url)
+    job_id = start(client, "fake-counter", steps=1000, delay_s=0.05)
+    follower = Follower(client, job_id)
+    follower.wait_for("progress")
+    server.stop()
+    time.sleep(1)
+    server.start()
+    assert follower.end(timeout_s=30)[-1] == ("error", {"message": redis_queue.lost_message(server.url)})
+    assert kinds(events(client, start(client, "fake-counter", steps=2, delay_s=0.0)))[-1] == "result"  # the same worker
+    log = process.log.read_text()
+    assert process.poll() is None and "Traceback" not in log, log
