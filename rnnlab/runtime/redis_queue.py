@@ -31,10 +31,11 @@ Redis going away (restarted, crashed, out of reach) while the server runs: every
 call here raises ``QueueDown`` with a sentence (the web app answers 503) within
 a few seconds, never a hang: the clients connect within CONNECT_TIMEOUT_S, read
 within READ_TIMEOUT_S (longer than a follower's XREAD BLOCK of POLL_S) and retry
-once. A follower waits up to ``outage_s`` for Redis to answer again and then
-carries on where it was; a job Redis no longer has (a Redis that keeps nothing,
-``--save ''``, forgets every job when it restarts) ends its stream with an
-``error`` event saying so, as does a Redis that stays away. The connection pools
+once (a Redis back within that retry is not even noticed). A follower waits up to
+``outage_s`` for Redis to answer again and then carries on where it was; a job
+Redis no longer has (a Redis that keeps nothing, ``--save ''``, forgets every
+job when it restarts) ends its stream with an ``error`` event saying so, as does
+a Redis that stays away. The connection pools
 reconnect by themselves once Redis is back: nothing needs restarting.
 """
 
@@ -118,9 +119,9 @@ def stream_down_message(url: str) -> str:
 
 
 def lost_message(url: str) -> str:
-    """How a followed job's events end when Redis answers again without the job (restarted and forgot it)."""
-    return (f"the training queue (Redis at {shown_url(url)}) restarted and no longer has this job — "
-            "start the training again")
+    """How a followed job's events end when Redis no longer has the job (restarted keeping nothing, or emptied)."""
+    return (f"the training queue (Redis at {shown_url(url)}) no longer has this job: it restarted or was emptied "
+            "— start the training again")
 
 
 def connect(url: str) -> redis.Redis:
@@ -322,7 +323,6 @@ class RedisJobs:
                 if time.monotonic() - said_at >= KEEPALIVE_S:
                     said_at = time.monotonic()
                     yield None
-            seen.outage = True
 
     async def _events(self, job_id: str, seen: _Seen) -> AsyncIterator[Event | None]:
         """The latest event (two if they are the last progress and the end), then each new one, ending with the
@@ -340,9 +340,6 @@ class RedisJobs:
         said_at = time.monotonic()
         while True:
             fields = await r.hgetall(keys.job)
-            if not fields and seen.outage:
-                yield Event("error", {"message": lost_message(self.url)})
-                return
             if fields.get(b"state") == b"queued":
                 n = await r.lpos(self.queue.key, job_id)
                 if n is not None and n != seen.ahead:
@@ -357,8 +354,9 @@ class RedisJobs:
                 yield event
                 if event.final:
                     return
-            if not fields and not found:
-                return  # expired (a job kept past keep_s by a follower that never read its end)
+            if not fields and not found:  # gone before its end: a restarted Redis (or one emptied) forgot it
+                yield Event("error", {"message": lost_message(self.url)})
+                return
             if time.monotonic() - said_at >= KEEPALIVE_S:
                 said_at = time.monotonic()
                 yield None
@@ -470,7 +468,6 @@ class _Seen:
 
     last: str = "0-0"  # the last stream entry it sent
     ahead: int | None = None  # the queue position it last said
-    outage: bool = False  # Redis stopped answering at least once: a job gone since was forgotten by a restart
 
 
 def _status(job_id: str, fields: dict) -> JobStatus:
