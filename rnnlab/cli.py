@@ -140,7 +140,8 @@ def worker(queue_url: str, burst: bool) -> None:
 
     Each job runs in a process of its own, forked per job, with one BLAS thread and a
     lower CPU priority. Ctrl+C stops after the job in hand; Ctrl+C again stops at once
-    (that job ends in an error its learner sees).
+    (that job ends in an error its learner sees). If Redis goes away, the worker waits
+    for it to come back and goes on: it does not exit.
     """
     from rnnlab.runtime.worker import one_blas_thread
 

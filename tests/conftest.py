@@ -24,6 +24,7 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -196,7 +197,7 @@ def redis_url(fresh_redis_db):
 
 class RestartableRedis:
     """A redis-server of one test's own on a fixed free port: ``stop()`` it (SIGTERM, as a restart does) and
-    ``start()`` it again. With ``keep`` it keeps its data across restarts (append-only file, fsync always);
+    ``start()`` it again, or ``freeze()`` it. With ``keep`` it keeps its data across restarts (append-only file, fsync always);
     without, like the session's server (``--save ''``), it comes back empty."""
 
     def __init__(self, root: Path, keep: bool = False):
@@ -212,8 +213,13 @@ class RestartableRedis:
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _wait_listening(self.server, self.port, self.root / "log")
 
+    def freeze(self, frozen: bool = True) -> None:
+        """Stop it answering while its connections stay open (SIGSTOP: a hung or unreachable host), or thaw it."""
+        self.server.send_signal(signal.SIGSTOP if frozen else signal.SIGCONT)
+
     def stop(self) -> None:
         if self.server is not None and self.server.poll() is None:
+            self.server.send_signal(signal.SIGCONT)
             self.server.terminate()
             self.server.wait(10)
         self.server = None

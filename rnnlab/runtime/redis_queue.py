@@ -30,8 +30,8 @@ ends the job with an ``error`` event.
 Redis going away (restarted, crashed, out of reach) while the server runs: every
 call here raises ``QueueDown`` with a sentence (the web app answers 503) within
 a few seconds, never a hang: the clients connect within CONNECT_TIMEOUT_S, read
-within READ_TIMEOUT_S (longer than a follower's XREAD BLOCK of POLL_S) and retry
-once (a Redis back within that retry is not even noticed). A follower waits up to
+within READ_TIMEOUT_S (longer than a follower's XREAD BLOCK of POLL_S), and retry
+a refused or closed connection once (a Redis back by then is not even noticed). A follower waits up to
 ``outage_s`` for Redis to answer again and then carries on where it was; a job
 Redis no longer has (a Redis that keeps nothing, ``--save ''``, forgets every
 job when it restarts) ends its stream with an ``error`` event saying so, as does
@@ -79,7 +79,7 @@ UNFINISHED_TTL_S = 24 * 3600  # a job's keys expire this long after queueing if 
 BACKSTOP_S = 30.0  # RQ's own job_timeout is the job's limit plus two grace periods plus this
 CONNECT_TIMEOUT_S = 3.0  # a Redis that does not accept a connection within this is down ...
 READ_TIMEOUT_S = 5.0  # ... or one that does not answer a command within this (> POLL_S, a follower's XREAD BLOCK)
-RETRIES = 1  # a failed command is tried once more (a connection Redis closed on restarting) before it is down
+RETRIES = 1  # a refused or closed connection is tried once more (Redis restarting) before Redis is down
 OUTAGE_S = 20.0  # a follower waits this long for Redis to answer again before its stream ends with an error
 OUTAGE_POLL_S = 0.5  # ... asking it this often
 UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError)  # what a Redis that does not answer raises (asyncio too)
@@ -102,8 +102,8 @@ def shown_url(url: str) -> str:
 def _timeouts(retry_class) -> dict:
     """The clients' bounds: no call waits for a Redis that went away longer than a few seconds."""
     backoff = redis.backoff.ExponentialBackoff(cap=0.5, base=0.05)
-    return {"socket_connect_timeout": CONNECT_TIMEOUT_S, "socket_timeout": READ_TIMEOUT_S,
-            "retry": retry_class(backoff, RETRIES)}
+    retry = retry_class(backoff, RETRIES, supported_errors=(redis.ConnectionError,))  # a timeout is not retried
+    return {"socket_connect_timeout": CONNECT_TIMEOUT_S, "socket_timeout": READ_TIMEOUT_S, "retry": retry}
 
 
 def down_message(url: str) -> str:

@@ -65,6 +65,18 @@ def test_starting_a_job_while_redis_is_down_is_503_with_a_sentence_and_retry_aft
     assert response.json()["detail"].startswith("the training queue is not answering right now (Redis at redis://")
 
 
+def test_a_redis_that_stops_answering_without_closing_is_503_within_seconds_not_a_hang(on_redis):
+    client, server = on_redis()
+    job_id = start(client, "fake-counter")
+    server.freeze()  # connections open, nothing answers: a hung host
+    asked = time.monotonic()
+    assert_queue_down(client.post("/api/jobs", json={"experiment": "fake-counter", "params": {}}), server.url)
+    assert_queue_down(client.get(f"/api/jobs/{job_id}/events"), server.url)
+    assert time.monotonic() - asked < 2 * (redis_queue.READ_TIMEOUT_S + 2)  # each waits one read timeout
+    server.freeze(False)
+    assert client.delete(f"/api/jobs/{job_id}").json() == {"id": job_id, "state": "cancelled"}
+
+
 def test_following_or_cancelling_a_job_while_redis_is_down_is_503(on_redis):
     client, server = on_redis()  # no worker: the job waits in the queue
     job_id = start(client, "fake-counter")
