@@ -26,11 +26,13 @@ import time
 from typing import Callable
 
 import redis
+import redis.retry
 import rq
 
 from rnnlab.runtime import worker
 from rnnlab.runtime.redis_queue import (ALIVE_S, BEAT, BEAT_S, BEGIN, CANCEL_CHECK_S, EVENTS_KEPT, FINISH, PROGRESS,
-                                        QUEUE, UNAVAILABLE, Keys, QueueUnreachable, _finish_args, connect, shown_url)
+                                        QUEUE, UNAVAILABLE, Keys, QueueUnreachable, _finish_args, _timeouts, connect,
+                                        shown_url)
 
 log = logging.getLogger(__name__)
 
@@ -202,13 +204,21 @@ def _beat(connection: redis.Redis, job_id: str, cancel: _Cancel, outage: _Outage
     threading.Thread(target=loop, name="heartbeat", daemon=True).start()
 
 
+def _own_client(rq_connection: redis.Redis) -> redis.Redis:
+    """A client to the same Redis with the server's timeouts: RQ waits minutes on its own (for its BLPOP), a
+    job's calls should find out in seconds that Redis stopped answering."""
+    pool = rq_connection.connection_pool
+    kwargs = {**pool.connection_kwargs, **_timeouts(redis.retry.Retry)}
+    return redis.Redis(connection_pool=redis.ConnectionPool(connection_class=pool.connection_class, **kwargs))
+
+
 def run_job(job_id: str, module_name: str, params_json: str, time_limit_s: float, grace_s: float,
             interval_s: float, keep_s: float) -> str:
     """The RQ task: train one job in this work horse, its events to Redis."""
     worker.die_with_parent(None, os.getppid())  # an `rnnlab worker` killed outright takes its job with it
     worker.one_blas_thread()
     os.nice(worker.WORKER_NICENESS)  # a server on the same machine answers pages first
-    connection = rq.get_current_job().connection
+    connection = _own_client(rq.get_current_job().connection)
     keys = Keys(job_id)
     begin = connection.register_script(BEGIN)
     if not begin(keys=[keys.job, keys.alive], args=[int(ALIVE_S * 1000), socket.gethostname(), os.getpid()]):
