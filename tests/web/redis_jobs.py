@@ -12,11 +12,30 @@ from pathlib import Path
 FAKES = Path(__file__).parent  # the worker imports fake_experiments from here
 
 
-def start_worker(url: str, log: Path) -> subprocess.Popen:
+# `rnnlab worker` whose RQ worker checks in with Redis every second mid-job rather than every 30 s (RQ's
+# job_monitoring_interval): RQ then notices within a second that Redis went away during a job.
+IMPATIENT_WORKER = """
+from rnnlab import cli
+from rnnlab.runtime import redis_worker
+
+made = redis_worker.make_worker
+
+def make_worker(url):
+    rq_worker = made(url)
+    rq_worker.job_monitoring_interval = 1
+    return rq_worker
+
+redis_worker.make_worker = make_worker
+cli.main(["worker"])
+"""
+
+
+def start_worker(url: str, log: Path, impatient: bool = False) -> subprocess.Popen:
     env = {**os.environ, "RNNLAB_QUEUE": url, "OPENBLAS_NUM_THREADS": "2",  # the worker must make it 1 itself
            "PYTHONPATH": os.pathsep.join(filter(None, [str(FAKES), os.environ.get("PYTHONPATH")]))}
+    command = ["-c", IMPATIENT_WORKER] if impatient else ["-m", "rnnlab.cli", "worker"]
     with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "rnnlab.cli", "worker"], env=env,
+        process = subprocess.Popen([sys.executable, *command], env=env,
                                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while "training jobs from" not in log.read_text():

@@ -36,11 +36,12 @@ def on_redis(settings, restartable_redis):
 
 @pytest.fixture
 def worker_on(tmp_path):
-    """``worker_on(url) -> Popen``: an ``rnnlab worker`` on that Redis, stopped when the test ends."""
+    """``worker_on(url, impatient=False) -> Popen``: an ``rnnlab worker`` on that Redis (``impatient``: its RQ
+    worker checks in with Redis every second mid-job), stopped when the test ends."""
     started = []
 
-    def run(url: str):
-        started.append(start_worker(url, tmp_path / f"worker-{len(started)}.log"))
+    def run(url: str, impatient: bool = False):
+        started.append(start_worker(url, tmp_path / f"worker-{len(started)}.log", impatient))
         return started[-1]
 
     yield run
@@ -190,3 +191,27 @@ def test_a_job_in_training_when_redis_restarts_empty_stops_and_its_follower_is_t
     assert kinds(events(client, start(client, "fake-counter", steps=2, delay_s=0.0)))[-1] == "result"  # the same worker
     log = process.log.read_text()
     assert process.poll() is None and "Traceback" not in log, log
+
+
+def test_a_worker_that_rq_gives_up_on_mid_job_says_so_in_one_sentence_and_goes_on(on_redis, worker_on):
+    client, server = on_redis()
+    process = worker_on(server.url, impatient=True)  # RQ checks in every second mid-job: it quits at once
+    job_id = start(client, "fake-counter", steps=1000, delay_s=0.05)
+    follower = Follower(client, job_id)
+    follower.wait_for("progress")
+    server.stop()
+    wait_for_line(process, "stopped answering mid-job, so that job is lost; waiting for Redis to come back")
+    server.start()
+    wait_for_line(process, "rnnlab: Redis answers again")
+    assert follower.end(timeout_s=30)[-1] == ("error", {"message": redis_queue.lost_message(server.url)})
+    assert kinds(events(client, start(client, "fake-counter", steps=2, delay_s=0.0)))[-1] == "result"
+    log = process.log.read_text()
+    assert process.poll() is None and "Traceback" not in log, log
+    assert "found an unhandled exception, quitting... (Redis does not answer: " in log  # RQ's, in one line
+
+
+def wait_for_line(process, text: str, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while text not in process.log.read_text():
+        assert process.poll() is None and time.monotonic() < deadline, process.log.read_text()
+        time.sleep(0.05)
