@@ -197,8 +197,8 @@ def redis_url(fresh_redis_db):
 
 class RestartableRedis:
     """A redis-server of one test's own on a fixed free port: ``stop()`` it (SIGTERM, as a restart does) and
-    ``start()`` it again, or ``freeze()`` it. With ``keep`` it keeps its data across restarts (append-only file, fsync always);
-    without, like the session's server (``--save ''``), it comes back empty."""
+    ``start()`` it again, or ``freeze()`` it. With ``keep`` it keeps its data across restarts (an append-only
+    file, fsync always); without, like the session's server (``--save ''``), it comes back empty."""
 
     def __init__(self, root: Path, keep: bool = False):
         self.root, self.keep, self.port = root, keep, _free_port()

@@ -94,7 +94,7 @@ class NoSuchJob(KeyError):
 class JobQueue(Protocol):
     async def start(self, module: ModuleType, params: BaseModel, time_limit_s: float, owner: Owner) -> str:
         """Queue ``module.run(params)``; its id. Raises ``JobRefused`` at a limit; any method may raise
-        ``QueueDown`` while the queue does not answer (``follow`` says so in an ``error`` event instead)."""
+        ``QueueDown`` while the queue does not answer (a ``follow`` under way says so in an ``error`` event)."""
 
     async def status(self, job_id: str) -> JobStatus:
         """Where the job is; raises ``NoSuchJob``."""

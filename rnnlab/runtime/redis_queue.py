@@ -30,12 +30,12 @@ ends the job with an ``error`` event.
 Redis going away (restarted, crashed, out of reach) while the server runs: every
 call here raises ``QueueDown`` with a sentence (the web app answers 503) within
 a few seconds, never a hang: the clients connect within CONNECT_TIMEOUT_S, read
-within READ_TIMEOUT_S (longer than a follower's XREAD BLOCK of POLL_S), and retry
-a refused or closed connection once (a Redis back by then is not even noticed). A follower waits up to
-``outage_s`` for Redis to answer again and then carries on where it was; a job
-Redis no longer has (a Redis that keeps nothing, ``--save ''``, forgets every
-job when it restarts) ends its stream with an ``error`` event saying so, as does
-a Redis that stays away. The connection pools
+within READ_TIMEOUT_S (longer than a follower's XREAD BLOCK of POLL_S), and
+retry a refused or closed connection once (a Redis back by then is not even
+noticed). A follower waits up to ``outage_s`` for Redis to answer again and then
+carries on where it was; a job Redis no longer has (a Redis that keeps nothing,
+``--save ''``, forgets every job when it restarts) ends its stream with an
+``error`` event saying so, as does a Redis that stays away. The connection pools
 reconnect by themselves once Redis is back: nothing needs restarting.
 """
 

@@ -27,7 +27,7 @@ from rnnlab.web.templating import templates
 _SHOWN_INPUT = 40  # characters of an offending value quoted back
 
 _STANDARD = {404: "not found", 405: "method not allowed"}
-QUEUE_RETRY_AFTER_S = 60  # what a 503 from a queue that does not answer tells a client to wait (its sentence says a minute)
+QUEUE_RETRY_AFTER_S = 60  # a 503 from a queue that does not answer: wait this long (its sentence says a minute)
 
 
 def _shown(value: Any) -> str:
