@@ -77,12 +77,14 @@ ALIVE_S = 5.0  # ... and how long one lasts (a niced horse on a busy machine may
 EVENTS_KEPT = 8  # a job's stream keeps its last few events: followers only need the latest
 UNFINISHED_TTL_S = 24 * 3600  # a job's keys expire this long after queueing if nothing ever finishes it
 BACKSTOP_S = 30.0  # RQ's own job_timeout is the job's limit plus two grace periods plus this
+ENQUEUE_S = 30.0  # a job counted by START but not on RQ's queue this long after is lost (Redis went away between)
 CONNECT_TIMEOUT_S = 3.0  # a Redis that does not accept a connection within this is down ...
 READ_TIMEOUT_S = 5.0  # ... or one that does not answer a command within this (> POLL_S, a follower's XREAD BLOCK)
 RETRIES = 1  # a refused or closed connection is tried once more (Redis restarting) before Redis is down
 OUTAGE_S = 20.0  # a follower waits this long for Redis to answer again before its stream ends with an error
 OUTAGE_POLL_S = 0.5  # ... asking it this often
 UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError)  # what a Redis that does not answer raises (asyncio too)
+NOT_QUEUED = "the job never reached the training queue (Redis stopped answering while it was being queued)"
 DIED = "the worker training this job stopped unexpectedly (it was killed, or its machine went away)"
 
 
@@ -154,12 +156,16 @@ def class_key(class_code: str) -> str:
 _NOW = "local t = redis.call('TIME'); local now = t[1] + t[2] / 1e6\n"
 
 # KEYS: job, learner set, class set. ARGV: id, learner limit, class limit (-1: none), experiment,
-# learner, class ('' none), time limit, ttl. Returns {0, 0}, or {1 or 2, n}: the learner or class has n.
+# learner, class ('' none), time limit, ttl, RQ's job key prefix, ENQUEUE_S. Returns {0, 0}, or {1 or 2, n}:
+# the learner or class has n. A queued job counts while it is on RQ's queue or just being put there.
 START = _NOW + """
 local function active(id)
   local key = 'rnnlab:job:' .. id
   local state = redis.call('HGET', key, 'state')
-  if state == 'queued' then return true end
+  if state == 'queued' then
+    if redis.call('EXISTS', ARGV[9] .. id) == 1 then return true end
+    return now - tonumber(redis.call('HGET', key, 'created')) < tonumber(ARGV[10])
+  end
   return state == 'running' and redis.call('EXISTS', key .. ':alive') == 1
 end
 local function count(set)
@@ -273,7 +279,7 @@ class RedisJobs:
             refused, n = await self._scripts["start"](
                 keys=[keys.job, learner_key(owner.learner_id), class_key(class_code)],
                 args=[job_id, self.learner_jobs, class_limit, module.ID, owner.learner_id, class_code, time_limit_s,
-                      UNFINISHED_TTL_S], client=r)
+                      UNFINISHED_TTL_S, rq.job.Job.redis_job_namespace_prefix, ENQUEUE_S], client=r)
             if refused == 1:
                 raise JobRefused(learner_limit_message(n))
             if refused == 2:
@@ -422,19 +428,27 @@ class RedisJobs:
             return False
         r, keys = self._redis(), Keys(job_id)
         rq_status = (await r.hget(keys.rq_job, "status") or b"").decode()
-        if state == "queued" and rq_status not in ("failed", "stopped", "canceled"):
+        never_queued = (state == "queued" and not rq_status  # no RQ job: being queued, or lost on the way
+                        and await self._now() - float(fields[b"created"]) >= ENQUEUE_S)
+        if state == "queued" and rq_status not in ("failed", "stopped", "canceled") and not never_queued:
             return False
         if state == "running" and rq_status not in ("failed", "stopped") and await r.exists(keys.alive):
             return False
         if await r.exists(keys.cancel):
             kind, data = "cancelled", {}
+        elif never_queued:
+            kind, data = "error", {"message": NOT_QUEUED}
         else:
-            seconds, micros = await r.time()
             started = float(fields.get(b"started") or fields[b"created"])
             limit_s = float(fields[b"time_limit_s"])
-            over = seconds + micros / 1e6 - started >= limit_s
+            over = await self._now() - started >= limit_s
             kind, data = "error", {"message": worker.time_limit_message(limit_s) if over else DIED}
         return await self._finish(job_id, kind, data, require=state)
+
+    async def _now(self) -> float:
+        """Redis's clock, which the scripts' times are on."""
+        seconds, micros = await self._redis().time()
+        return seconds + micros / 1e6
 
     async def _stop_after_grace(self, job_id: str) -> None:
         """A cancelled job still running after ``grace_s`` is stopped by RQ (its worker kills the horse)."""

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 FAKES = Path(__file__).parent  # the worker imports fake_experiments from here
+COOKIE = "rnnlab_learner"
 
 
 # `rnnlab worker` whose RQ worker checks in with Redis every second mid-job rather than every 30 s (RQ's
@@ -92,3 +93,17 @@ class Follower:
 
 def kinds(stream) -> list[str]:
     return [kind for kind, _ in stream]
+
+
+def learner_of(client) -> str:
+    """The id of the client's learner (its signed cookie, made by a first request)."""
+    if COOKIE not in client.cookies:
+        client.get("/api/progress")
+    return client.cookies[COOKIE].rsplit(".", 1)[0]
+
+
+def same_learner(a, b) -> str:
+    """Give ``b`` the learner cookie of ``a`` (replicas share the secret, kept in the database); the learner's id."""
+    learner_id = learner_of(a)
+    b.cookies.set(COOKIE, a.cookies[COOKIE])
+    return learner_id

@@ -5,12 +5,13 @@ lesson carries on, and jobs work again once Redis is back, without restarting an
 
 import time
 
-import pytest
-from fastapi.testclient import TestClient
-from sse_client import events, start
-from redis_jobs import Follower, kinds, start_worker, stop_worker
-
 import fake_experiments
+import pytest
+import redis
+from fastapi.testclient import TestClient
+from redis_jobs import Follower, kinds, learner_of, start_worker, stop_worker
+from sse_client import events, start
+
 from rnnlab.runtime import redis_queue
 from rnnlab.web.app import create_app
 from rnnlab.web.errors import QUEUE_RETRY_AFTER_S
@@ -215,3 +216,20 @@ def wait_for_line(process, text: str, timeout_s: float = 30.0) -> None:
     while text not in process.log.read_text():
         assert process.poll() is None and time.monotonic() < deadline, process.log.read_text()
         time.sleep(0.05)
+
+
+def test_a_job_redis_lost_on_its_way_to_the_queue_stops_counting_and_its_follower_is_told(on_redis):
+    """START counted it, then Redis went away before RQ's enqueue (or answered START after the server gave up on
+    it): a job with no RQ job. Made here as that moment leaves it, then aged past ENQUEUE_S."""
+    client, server = on_redis()  # no worker; the learner may have 2 jobs
+    learner = learner_of(client)
+    r = redis.Redis.from_url(server.url)
+    keys = redis_queue.Keys("lost")
+    r.register_script(redis_queue.START)(
+        keys=[keys.job, redis_queue.learner_key(learner), redis_queue.class_key("")],
+        args=["lost", 2, -1, "fake-counter", learner, "", 60, 3600, "rq:job:", redis_queue.ENQUEUE_S])
+    r.hset(keys.job, "created", float(r.hget(keys.job, "created")) - redis_queue.ENQUEUE_S - 1)
+    start(client, "fake-counter")
+    start(client, "fake-counter")  # the lost one no longer holds a slot
+    assert events(client, "lost") == [("error", {"message": redis_queue.NOT_QUEUED})]
+    r.close()

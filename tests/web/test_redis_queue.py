@@ -16,7 +16,7 @@ import redis
 import sqlalchemy as sa
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from redis_jobs import Follower, kinds, start_worker, stop_worker
+from redis_jobs import Follower, kinds, learner_of, same_learner, start_worker, stop_worker
 from sse_client import events, start
 
 from rnnlab import cli
@@ -27,8 +27,6 @@ from rnnlab.web.app import create_app
 from rnnlab.web.settings import sqlite_url
 
 pytestmark = pytest.mark.redis
-
-COOKIE = "rnnlab_learner"
 
 
 @pytest.fixture(scope="module")
@@ -90,20 +88,6 @@ def worker(redis_url, tmp_path):
     yield run
     for process in started:
         stop_worker(process)
-
-
-def learner_of(client) -> str:
-    """The id of the client's learner (its signed cookie, made by a first request)."""
-    if COOKIE not in client.cookies:
-        client.get("/api/progress")
-    return client.cookies[COOKIE].rsplit(".", 1)[0]
-
-
-def same_learner(a, b) -> str:
-    """Give ``b`` the learner cookie of ``a`` (replicas share the secret, kept in the database); the learner's id."""
-    learner_id = learner_of(a)
-    b.cookies.set(COOKIE, a.cookies[COOKIE])
-    return learner_id
 
 
 # -- through another replica ---------------------------------------------------------
