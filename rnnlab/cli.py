@@ -140,7 +140,8 @@ def worker(queue_url: str, burst: bool) -> None:
 
     Each job runs in a process of its own, forked per job, with one BLAS thread and a
     lower CPU priority. Ctrl+C stops after the job in hand; Ctrl+C again stops at once
-    (that job ends in an error its learner sees).
+    (that job ends in an error its learner sees). If Redis goes away, the worker waits
+    for it to come back and goes on: it does not exit.
     """
     from rnnlab.runtime.worker import one_blas_thread
 
@@ -149,16 +150,9 @@ def worker(queue_url: str, burst: bool) -> None:
     from rnnlab.runtime import redis_queue, redis_worker
 
     try:
-        rq_worker = redis_worker.make_worker(queue_url)
+        redis_worker.work(queue_url, burst, lambda line: click.echo(line, err=True))
     except redis_queue.QueueUnreachable as exc:
         raise click.ClickException(f"--queue: {exc}") from None
-    until = "until the queue is empty" if burst else "Ctrl+C stops"
-    click.echo(f"rnnlab: worker {rq_worker.name} training jobs from {redis_queue.shown_url(queue_url)} "
-               f"(RQ queue '{redis_queue.QUEUE}'; {until})", err=True)
-    try:
-        rq_worker.work(burst=burst, logging_level="INFO", with_scheduler=False)
-    except KeyboardInterrupt:  # Ctrl+C before RQ's own handler is in place: leave no worker registered
-        rq_worker.teardown()
     click.echo("rnnlab: worker stopped", err=True)
 
 

@@ -7,6 +7,8 @@ root, since PostgreSQL refuses root. Each test gets a fresh database on it.
 
 ``redis_server`` (once per session) runs Debian's ``redis-server`` on loopback, persisting
 nothing, in a temp folder; ``redis_url`` gives each test an empty database on it.
+``restartable_redis`` gives a test a redis-server of its own to stop and start again on the same
+port (Redis going away under a running server), forgetting everything or, with ``keep=True``, keeping it.
 ``make test`` installs the ``redis-server`` package; without it these tests fail, saying so.
 
 Also hostile model files (``model_files``), shared by tests/experiments and tests/web: small to
@@ -22,6 +24,7 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -129,13 +132,30 @@ def db_url(request, tmp_path) -> str:
     return request.getfixturevalue("postgres_url")
 
 
-@pytest.fixture(scope="session")
-def redis_server():
-    """The URL of a Redis server on 127.0.0.1 (no persistence), stopped at the end of the session."""
+def _redis_binary() -> str:
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
     if not Path(binary).exists():
         pytest.fail("Redis is not installed (no redis-server): `make test` installs Debian's redis-server package, "
                     "or run `apt-get install -y redis-server`")
+    return binary
+
+
+def _wait_listening(server: subprocess.Popen, port: int, log: Path) -> None:
+    for _ in range(100):
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        if server.poll() is not None:
+            pytest.fail(f"could not start redis-server: {server.stderr.read().decode()}"
+                        f"{log.read_text() if log.exists() else ''}")
+        time.sleep(0.05)
+    pytest.fail("redis-server did not listen within 5 s")
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """The URL of a Redis server on 127.0.0.1 (no persistence), stopped at the end of the session."""
+    binary = _redis_binary()
     root, port = Path(tempfile.mkdtemp(prefix="rnnlab-redis-")), _free_port()
     server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                                "--dir", str(root), "--databases", "64", "--logfile", str(root / "log")],
@@ -144,16 +164,7 @@ def redis_server():
     subprocess.Popen([sys.executable, "-c", _WATCHDOG, str(os.getpid()), *stop, str(root)], start_new_session=True,
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(100):
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if server.poll() is not None:
-                log = (root / "log").read_text() if (root / "log").exists() else ""
-                pytest.fail(f"could not start redis-server: {server.stderr.read().decode()}{log}")
-            time.sleep(0.05)
-        else:
-            pytest.fail("redis-server did not listen within 5 s")
+        _wait_listening(server, port, root / "log")
         yield f"redis://127.0.0.1:{port}"
     finally:
         server.terminate()
@@ -182,6 +193,56 @@ def redis_url(fresh_redis_db):
     url = fresh_redis_db()
     yield url
     flush_redis(url)
+
+
+class RestartableRedis:
+    """A redis-server of one test's own on a fixed free port: ``stop()`` it (SIGTERM, as a restart does) and
+    ``start()`` it again, or ``freeze()`` it. With ``keep`` it keeps its data across restarts (an append-only
+    file, fsync always); without, like the session's server (``--save ''``), it comes back empty."""
+
+    def __init__(self, root: Path, keep: bool = False):
+        self.root, self.keep, self.port = root, keep, _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.server: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        persistence = ["--appendonly", "yes", "--appendfsync", "always"] if self.keep else ["--appendonly", "no"]
+        self.server = subprocess.Popen(
+            [_redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *persistence,
+             "--dir", str(self.root), "--logfile", str(self.root / "log"), "--pidfile", str(self.root / "pid")],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _wait_listening(self.server, self.port, self.root / "log")
+
+    def freeze(self, frozen: bool = True) -> None:
+        """Stop it answering while its connections stay open (SIGSTOP: a hung or unreachable host), or thaw it."""
+        self.server.send_signal(signal.SIGSTOP if frozen else signal.SIGCONT)
+
+    def stop(self) -> None:
+        if self.server is not None and self.server.poll() is None:
+            self.server.send_signal(signal.SIGCONT)
+            self.server.terminate()
+            self.server.wait(10)
+        self.server = None
+
+
+@pytest.fixture
+def restartable_redis(tmp_path_factory):
+    """``restartable_redis(keep=False) -> RestartableRedis``, started; each is stopped when the test ends."""
+    made = []
+
+    def make(keep: bool = False) -> RestartableRedis:
+        root = tmp_path_factory.mktemp("redis")
+        made.append(RestartableRedis(root, keep))
+        kill = ["sh", "-c", f'kill "$(cat {root / "pid"})"']  # whichever of its lives is running then
+        subprocess.Popen([sys.executable, "-c", _WATCHDOG, str(os.getpid()), *kill, str(root)],
+                         start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+        made[-1].start()
+        return made[-1]
+
+    yield make
+    for server in made:
+        server.stop()
 
 
 # -- hostile model files ---------------------------------------------------------

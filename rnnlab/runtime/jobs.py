@@ -82,13 +82,19 @@ def class_limit_message(n: int) -> str:
     return f"your class already has {training_jobs(n)} running or waiting — try again in a minute"
 
 
+class QueueDown(Exception):
+    """The queue does not answer right now (its Redis stopped, restarts, or is out of reach); ``str(exc)`` is
+    the sentence the learner reads (HTTP 503: nothing is wrong with the request, and nothing of theirs is lost)."""
+
+
 class NoSuchJob(KeyError):
     """No job has this id (or it finished longer ago than the queue keeps results)."""
 
 
 class JobQueue(Protocol):
     async def start(self, module: ModuleType, params: BaseModel, time_limit_s: float, owner: Owner) -> str:
-        """Queue ``module.run(params)``; its id. Raises ``JobRefused`` at a limit."""
+        """Queue ``module.run(params)``; its id. Raises ``JobRefused`` at a limit; any method may raise
+        ``QueueDown`` while the queue does not answer (a ``follow`` under way says so in an ``error`` event)."""
 
     async def status(self, job_id: str) -> JobStatus:
         """Where the job is; raises ``NoSuchJob``."""

@@ -26,19 +26,36 @@ marks the RQ job failed at once; if the whole ``rnnlab worker`` dies, its horse
 dies with it (``worker.die_with_parent``) and the heartbeat expires within
 ALIVE_S. Either way the next replica that looks (a follower does every POLL_S)
 ends the job with an ``error`` event.
+
+Redis going away (restarted, crashed, out of reach) while the server runs: every
+call here raises ``QueueDown`` with a sentence (the web app answers 503) within
+a few seconds, never a hang: the clients connect within CONNECT_TIMEOUT_S, read
+within READ_TIMEOUT_S (longer than a follower's XREAD BLOCK of POLL_S), and
+retry a refused or closed connection once (a Redis back by then is not even
+noticed). A follower waits up to ``outage_s`` for Redis to answer again and then
+carries on where it was; a job Redis no longer has (a Redis that keeps nothing,
+``--save ''``, forgets every job when it restarts) ends its stream with an
+``error`` event saying so, as does a Redis that stays away. The connection pools
+reconnect by themselves once Redis is back: nothing needs restarting.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import secrets
 import time
+from dataclasses import dataclass
 from types import ModuleType
 from typing import AsyncIterator
 
 import redis
 import redis.asyncio
+import redis.asyncio.retry
+import redis.backoff
+import redis.retry
 import rq
 from pydantic import BaseModel
 from rq.command import send_stop_job_command
@@ -46,8 +63,10 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 
 from rnnlab.runtime import worker
 from rnnlab.runtime.jobs import (
-    Event, JobRefused, JobStatus, NoSuchJob, Owner, class_limit_message, learner_limit_message,
+    Event, JobRefused, JobStatus, NoSuchJob, Owner, QueueDown, class_limit_message, learner_limit_message,
 )
+
+log = logging.getLogger(__name__)
 
 QUEUE = "rnnlab"  # the RQ queue's name
 POLL_S = 0.5  # a follower waits this long for an event before it looks at the job itself
@@ -58,6 +77,14 @@ ALIVE_S = 5.0  # ... and how long one lasts (a niced horse on a busy machine may
 EVENTS_KEPT = 8  # a job's stream keeps its last few events: followers only need the latest
 UNFINISHED_TTL_S = 24 * 3600  # a job's keys expire this long after queueing if nothing ever finishes it
 BACKSTOP_S = 30.0  # RQ's own job_timeout is the job's limit plus two grace periods plus this
+ENQUEUE_S = 30.0  # a job counted by START but not on RQ's queue this long after is lost (Redis went away between)
+CONNECT_TIMEOUT_S = 3.0  # a Redis that does not accept a connection within this is down ...
+READ_TIMEOUT_S = 5.0  # ... or one that does not answer a command within this (> POLL_S, a follower's XREAD BLOCK)
+RETRIES = 1  # a refused or closed connection is tried once more (Redis restarting) before Redis is down
+OUTAGE_S = 20.0  # a follower waits this long for Redis to answer again before its stream ends with an error
+OUTAGE_POLL_S = 0.5  # ... asking it this often
+UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError)  # what a Redis that does not answer raises (asyncio too)
+NOT_QUEUED = "the job never reached the training queue (Redis stopped answering while it was being queued)"
 DIED = "the worker training this job stopped unexpectedly (it was killed, or its machine went away)"
 
 
@@ -74,10 +101,35 @@ def shown_url(url: str) -> str:
     return f"{url.split(':', 1)[0]}://{parsed.get('host', 'localhost')}{port}/{parsed.get('db', 0)}"
 
 
+def _timeouts(retry_class) -> dict:
+    """The clients' bounds: no call waits for a Redis that went away longer than a few seconds."""
+    backoff = redis.backoff.ExponentialBackoff(cap=0.5, base=0.05)
+    retry = retry_class(backoff, RETRIES, supported_errors=(redis.ConnectionError,))  # a timeout is not retried
+    return {"socket_connect_timeout": CONNECT_TIMEOUT_S, "socket_timeout": READ_TIMEOUT_S, "retry": retry}
+
+
+def down_message(url: str) -> str:
+    """What a learner reads when Redis does not answer a request (HTTP 503)."""
+    return (f"the training queue is not answering right now (Redis at {shown_url(url)}); "
+            "your progress is safe — try again in a minute")
+
+
+def stream_down_message(url: str) -> str:
+    """How a followed job's events end when Redis stays away."""
+    return (f"lost touch with the training queue (Redis at {shown_url(url)} stopped answering); "
+            "your progress is safe — start the training again in a minute")
+
+
+def lost_message(url: str) -> str:
+    """How a followed job's events end when Redis no longer has the job (restarted keeping nothing, or emptied)."""
+    return (f"the training queue (Redis at {shown_url(url)}) no longer has this job: it restarted or was emptied "
+            "— start the training again")
+
+
 def connect(url: str) -> redis.Redis:
     """A Redis client that has answered a PING; ``QueueUnreachable`` otherwise."""
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=5)
+        client = redis.Redis.from_url(url, **_timeouts(redis.retry.Retry))
         client.ping()
     except (redis.RedisError, ValueError, OSError) as exc:
         raise QueueUnreachable(f"cannot reach Redis at {shown_url(url) if '://' in url else url}: {exc}") from None
@@ -104,12 +156,16 @@ def class_key(class_code: str) -> str:
 _NOW = "local t = redis.call('TIME'); local now = t[1] + t[2] / 1e6\n"
 
 # KEYS: job, learner set, class set. ARGV: id, learner limit, class limit (-1: none), experiment,
-# learner, class ('' none), time limit, ttl. Returns {0, 0}, or {1 or 2, n}: the learner or class has n.
+# learner, class ('' none), time limit, ttl, RQ's job key prefix, ENQUEUE_S. Returns {0, 0}, or {1 or 2, n}:
+# the learner or class has n. A queued job counts while it is on RQ's queue or just being put there.
 START = _NOW + """
 local function active(id)
   local key = 'rnnlab:job:' .. id
   local state = redis.call('HGET', key, 'state')
-  if state == 'queued' then return true end
+  if state == 'queued' then
+    if redis.call('EXISTS', ARGV[9] .. id) == 1 then return true end
+    return now - tonumber(redis.call('HGET', key, 'created')) < tonumber(ARGV[10])
+  end
   return state == 'running' and redis.call('EXISTS', key .. ':alive') == 1
 end
 local function count(set)
@@ -200,6 +256,7 @@ class RedisJobs:
         self._client: redis.asyncio.Redis | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stoppers: set[asyncio.Task] = set()
+        self.outage_s = OUTAGE_S  # how long a follower waits for Redis to come back
 
     def __repr__(self) -> str:
         return f"RedisJobs({shown_url(self.url)!r})"
@@ -208,29 +265,31 @@ class RedisJobs:
         """The async client of the running event loop (a test may run the app on more than one loop)."""
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
-            self._client, self._loop = redis.asyncio.Redis.from_url(self.url), loop
+            self._client = redis.asyncio.Redis.from_url(self.url, **_timeouts(redis.asyncio.retry.Retry))
+            self._loop = loop
             self._scripts = {name: self._client.register_script(source) for name, source in
                              (("start", START), ("finish", FINISH))}
         return self._client
 
     async def start(self, module: ModuleType, params: BaseModel, time_limit_s: float, owner: Owner) -> str:
-        r, job_id = self._redis(), secrets.token_urlsafe(9)
-        keys, class_code = Keys(job_id), owner.class_code or ""
-        class_limit = -1 if self.class_jobs is None else self.class_jobs
-        refused, n = await self._scripts["start"](
-            keys=[keys.job, learner_key(owner.learner_id), class_key(class_code)],
-            args=[job_id, self.learner_jobs, class_limit, module.ID, owner.learner_id, class_code, time_limit_s,
-                  UNFINISHED_TTL_S], client=r)
-        if refused == 1:
-            raise JobRefused(learner_limit_message(n))
-        if refused == 2:
-            raise JobRefused(class_limit_message(n))
-        try:
-            await asyncio.to_thread(self._enqueue, job_id, module, params, time_limit_s)
-        except BaseException:
-            await self._finish(job_id, "error", {"message": "the job could not be queued"})
-            raise
-        return job_id
+        with self._answering():
+            r, job_id = self._redis(), secrets.token_urlsafe(9)
+            keys, class_code = Keys(job_id), owner.class_code or ""
+            class_limit = -1 if self.class_jobs is None else self.class_jobs
+            refused, n = await self._scripts["start"](
+                keys=[keys.job, learner_key(owner.learner_id), class_key(class_code)],
+                args=[job_id, self.learner_jobs, class_limit, module.ID, owner.learner_id, class_code, time_limit_s,
+                      UNFINISHED_TTL_S, rq.job.Job.redis_job_namespace_prefix, ENQUEUE_S], client=r)
+            if refused == 1:
+                raise JobRefused(learner_limit_message(n))
+            if refused == 2:
+                raise JobRefused(class_limit_message(n))
+            try:
+                await asyncio.to_thread(self._enqueue, job_id, module, params, time_limit_s)
+            except BaseException:
+                await self._finish(job_id, "error", {"message": "the job could not be queued"})
+                raise
+            return job_id
 
     def _enqueue(self, job_id: str, module: ModuleType, params: BaseModel, time_limit_s: float) -> None:
         self.queue.enqueue(
@@ -242,58 +301,93 @@ class RedisJobs:
         )
 
     async def status(self, job_id: str) -> JobStatus:
-        fields = await self._fields(job_id)
-        if await self._ended_unseen(job_id, fields):
+        with self._answering():
             fields = await self._fields(job_id)
-        return _status(job_id, fields)
+            if await self._ended_unseen(job_id, fields):
+                fields = await self._fields(job_id)
+            return _status(job_id, fields)
 
     async def follow(self, job_id: str) -> AsyncIterator[Event | None]:
-        r, keys = self._redis(), Keys(job_id)
-        await self._fields(job_id)  # NoSuchJob before anything is sent
-        last, recent = "0-0", list(reversed(await r.xrevrange(keys.events, count=2)))
-        if recent:
-            latest = [_event(fields) for _, fields in recent]
-            for event in latest if latest[-1].final and latest[0].kind == "progress" else latest[-1:]:
-                yield event
-            if latest[-1].final:
+        """The job's events (see ``_events``), carried on across a Redis outage of up to ``outage_s``."""
+        with self._answering():
+            await self._fields(job_id)  # NoSuchJob or QueueDown before anything is sent
+        seen = _Seen()
+        while True:
+            try:
+                async for event in self._events(job_id, seen):
+                    yield event
                 return
-            last = recent[-1][0]
-        ahead, said_at = None, time.monotonic()
+            except UNAVAILABLE as exc:
+                log.warning("job %s: Redis at %s stopped answering a follower: %s", job_id, shown_url(self.url), exc)
+            said_at = time.monotonic()
+            deadline = said_at + self.outage_s
+            while not await self._answers():
+                if time.monotonic() >= deadline:
+                    yield Event("error", {"message": stream_down_message(self.url)})
+                    return
+                await asyncio.sleep(OUTAGE_POLL_S)
+                if time.monotonic() - said_at >= KEEPALIVE_S:
+                    said_at = time.monotonic()
+                    yield None
+
+    async def _events(self, job_id: str, seen: _Seen) -> AsyncIterator[Event | None]:
+        """The latest event (two if they are the last progress and the end), then each new one, ending with the
+        final one; ``None`` as a keep-alive. ``seen`` is where it got to, for carrying on after an outage."""
+        r, keys = self._redis(), Keys(job_id)
+        if seen.last == "0-0":
+            recent = list(reversed(await r.xrevrange(keys.events, count=2)))
+            if recent:
+                latest = [_event(fields) for _, fields in recent]
+                seen.last = recent[-1][0]
+                for event in latest if latest[-1].final and latest[0].kind == "progress" else latest[-1:]:
+                    yield event
+                if latest[-1].final:
+                    return
+        said_at = time.monotonic()
         while True:
             fields = await r.hgetall(keys.job)
             if fields.get(b"state") == b"queued":
                 n = await r.lpos(self.queue.key, job_id)
-                if n is not None and n != ahead:
-                    ahead, said_at = n, time.monotonic()
+                if n is not None and n != seen.ahead:
+                    seen.ahead, said_at = n, time.monotonic()
                     yield Event("queued", {"ahead": n})
             elif fields:
                 await self._ended_unseen(job_id, fields)  # its final event is then in the stream
-            found = await r.xread({keys.events: last}, block=int(POLL_S * 1000))
+            found = await r.xread({keys.events: seen.last}, block=int(POLL_S * 1000))
             for entry_id, entry in found[0][1] if found else ():
-                last, said_at = entry_id, time.monotonic()
+                seen.last, said_at = entry_id, time.monotonic()
                 event = _event(entry)
                 yield event
                 if event.final:
                     return
-            if not fields and not found:
-                return  # expired (a job kept past keep_s by a follower that never read its end)
+            if not fields and not found:  # gone before its end: a restarted Redis (or one emptied) forgot it
+                yield Event("error", {"message": lost_message(self.url)})
+                return
             if time.monotonic() - said_at >= KEEPALIVE_S:
                 said_at = time.monotonic()
                 yield None
 
+    async def _answers(self) -> bool:
+        """Whether Redis answers a PING."""
+        try:
+            return bool(await self._redis().ping())
+        except UNAVAILABLE:
+            return False
+
     async def cancel(self, job_id: str) -> JobStatus:
-        status = await self.status(job_id)
-        if status.state == "queued":
-            if await self._finish(job_id, "cancelled", {}, require="queued"):
-                await asyncio.to_thread(self._rq_cancel, job_id)
-                return await self.status(job_id)
-            status = await self.status(job_id)  # a worker took it just now
-        if status.state == "running":
-            await self._redis().set(Keys(job_id).cancel, "1", px=int(self.keep_s * 1000))
-            task = asyncio.get_running_loop().create_task(self._stop_after_grace(job_id))
-            self._stoppers.add(task)
-            task.add_done_callback(self._stoppers.discard)
-        return status
+        with self._answering():
+            status = await self.status(job_id)
+            if status.state == "queued":
+                if await self._finish(job_id, "cancelled", {}, require="queued"):
+                    await asyncio.to_thread(self._rq_cancel, job_id)
+                    return await self.status(job_id)
+                status = await self.status(job_id)  # a worker took it just now
+            if status.state == "running":
+                await self._redis().set(Keys(job_id).cancel, "1", px=int(self.keep_s * 1000))
+                task = asyncio.get_running_loop().create_task(self._stop_after_grace(job_id))
+                self._stoppers.add(task)
+                task.add_done_callback(self._stoppers.discard)
+            return status
 
     async def shutdown(self) -> None:
         """Wait for hard stops already asked for, then close this process's connections (jobs run on)."""
@@ -305,6 +399,15 @@ class RedisJobs:
         self.sync.close()
 
     # -- helpers ----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _answering(self):
+        """A Redis that does not answer becomes ``QueueDown``, with the sentence the learner reads."""
+        try:
+            yield
+        except UNAVAILABLE as exc:
+            log.warning("Redis at %s does not answer: %s", shown_url(self.url), exc)
+            raise QueueDown(down_message(self.url)) from None
 
     async def _fields(self, job_id: str) -> dict:
         fields = await self._redis().hgetall(Keys(job_id).job)
@@ -325,23 +428,37 @@ class RedisJobs:
             return False
         r, keys = self._redis(), Keys(job_id)
         rq_status = (await r.hget(keys.rq_job, "status") or b"").decode()
-        if state == "queued" and rq_status not in ("failed", "stopped", "canceled"):
+        never_queued = (state == "queued" and not rq_status  # no RQ job: being queued, or lost on the way
+                        and await self._now() - float(fields[b"created"]) >= ENQUEUE_S)
+        if state == "queued" and rq_status not in ("failed", "stopped", "canceled") and not never_queued:
             return False
         if state == "running" and rq_status not in ("failed", "stopped") and await r.exists(keys.alive):
             return False
         if await r.exists(keys.cancel):
             kind, data = "cancelled", {}
+        elif never_queued:
+            kind, data = "error", {"message": NOT_QUEUED}
         else:
-            seconds, micros = await r.time()
             started = float(fields.get(b"started") or fields[b"created"])
             limit_s = float(fields[b"time_limit_s"])
-            over = seconds + micros / 1e6 - started >= limit_s
+            over = await self._now() - started >= limit_s
             kind, data = "error", {"message": worker.time_limit_message(limit_s) if over else DIED}
         return await self._finish(job_id, kind, data, require=state)
+
+    async def _now(self) -> float:
+        """Redis's clock, which the scripts' times are on."""
+        seconds, micros = await self._redis().time()
+        return seconds + micros / 1e6
 
     async def _stop_after_grace(self, job_id: str) -> None:
         """A cancelled job still running after ``grace_s`` is stopped by RQ (its worker kills the horse)."""
         await asyncio.sleep(self.grace_s)
+        try:
+            await self._stop(job_id)
+        except UNAVAILABLE as exc:  # its worker, without Redis either, stops it by its time limit
+            log.warning("job %s: could not stop it after its cancel, Redis does not answer: %s", job_id, exc)
+
+    async def _stop(self, job_id: str) -> None:
         fields = await self._redis().hgetall(Keys(job_id).job)
         if fields.get(b"state") != b"running":
             return
@@ -357,6 +474,14 @@ class RedisJobs:
             rq.job.Job.fetch(job_id, connection=self.sync).cancel()
         except (InvalidJobOperation, NoSuchJobError):
             pass
+
+
+@dataclass
+class _Seen:
+    """How far a follower got: kept across a Redis outage, so that it carries on rather than starts over."""
+
+    last: str = "0-0"  # the last stream entry it sent
+    ahead: int | None = None  # the queue position it last said
 
 
 def _status(job_id: str, fields: dict) -> JobStatus:

@@ -3,9 +3,11 @@
 Validation errors become one sentence naming each field ("rho: must be ≤ 2.0
 (got 5)"); unknown ``/api`` paths get a JSON 404; data a page polls (``*.json``,
 such as a class's ``dashboard.json``) gets JSON too, a ``*.csv`` download the
-sentence as plain text; other pages get the HTML error page (template
-``error.html`` when the front end provides one). A redirect raised as an
-``HTTPException`` (3xx) is answered as that redirect.
+sentence as plain text; a job queue that does not answer (``QueueDown``: its
+Redis stopped or is out of reach) a 503 with its sentence and ``Retry-After``;
+other pages get the HTML error page (template ``error.html`` when the front end
+provides one). A redirect raised as an ``HTTPException`` (3xx) is answered as
+that redirect.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from starlette.exceptions import HTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
+from rnnlab.runtime.jobs import QueueDown
 from rnnlab.web.limits import too_large_message
 from rnnlab.web.templating import templates
 
 _SHOWN_INPUT = 40  # characters of an offending value quoted back
 
 _STANDARD = {404: "not found", 405: "method not allowed"}
+QUEUE_RETRY_AFTER_S = 60  # a 503 from a queue that does not answer: wait this long (its sentence says a minute)
 
 
 def _shown(value: Any) -> str:
@@ -153,6 +157,10 @@ async def _http_error(request: Request, exc: HTTPException):
         return HTMLResponse(page, status_code=exc.status_code)
 
 
+async def _queue_down(request: Request, exc: QueueDown) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": str(QUEUE_RETRY_AFTER_S)})
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # The server logs the traceback itself (Starlette re-raises after this answer).
     return JSONResponse({"detail": "something went wrong on the server; the error is in its log"}, status_code=500)
@@ -161,4 +169,5 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(QueueDown, _queue_down)
     app.add_exception_handler(Exception, _unexpected)

@@ -111,3 +111,46 @@ def test_a_job_waiting_for_a_worker_says_so_then_trains_when_one_starts(page, re
                 process.terminate()
                 process.wait(timeout=20)
         server.stdout.close()
+
+
+def test_a_page_says_why_when_redis_goes_away(page, restartable_redis, tmp_path, console_errors):
+    """With the Redis queue: Train while Redis is down shows the 503's sentence; a job waiting when Redis restarts
+    empty (it keeps nothing) ends with the sentence saying the queue forgot it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "web"))
+    from server_process import wait_for_url
+
+    from rnnlab.runtime.redis_queue import down_message, lost_message
+
+    console_errors.allow("status of 503")  # the refusal under test
+    redis = restartable_redis()
+    server = subprocess.Popen([sys.executable, "-m", "rnnlab.cli", "serve", "--no-browser", "--port", "0",
+                               "--workers", "1", "--no-warm-up", "--db", str(tmp_path / "p.db"), "--queue", redis.url],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+    try:
+        widget = _open(page, wait_for_url(server, timeout_s=60).rstrip("/"))
+        _smallest(page, widget)
+        train, status = widget.get_by_role("button", name="Train"), widget.locator(":scope > .experiment-status")
+        redis.stop()
+        train.click()
+        expect(status).to_have_text(down_message(redis.url), timeout=20_000)
+        expect(status).to_have_class(re.compile("error"))
+        expect(train).to_be_enabled()
+        redis.start()
+        train.click()  # no worker: it waits in the queue
+        expect(status).to_have_text(re.compile("Waiting for a free trainer"), timeout=20_000)
+        redis.stop()
+        redis.start()
+        expect(status).to_have_text(lost_message(redis.url), timeout=20_000)
+        expect(status).to_have_class(re.compile("error"))
+        expect(widget.get_by_role("button", name="Cancel")).to_be_hidden()
+        expect(train).to_be_enabled()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        server.stdout.close()
