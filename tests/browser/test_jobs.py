@@ -51,6 +51,31 @@ def test_a_lost_event_stream_is_reconnected_and_the_job_still_ends_done(page, ba
     expect(widget.get_by_role("button", name="Cancel")).to_be_hidden()
 
 
+@pytest.mark.timeout(120)
+def test_a_stream_refused_every_time_ends_with_the_servers_own_sentence(page, base_url, console_errors):
+    """An EventSource never shows a refusal's body: after its retries the page asks once more and says why."""
+    console_errors.allow("status of 503")
+    detail = "the training queue is not answering right now; your progress is safe — try again in a minute"
+    refused = []
+
+    def refuse(route):
+        refused.append(route.request.url)
+        route.fulfill(status=503, json={"detail": detail}, headers={"Retry-After": "60"})
+
+    page.route("**/api/jobs/*/events", refuse)
+    widget = _open(page, base_url)
+    _smallest(page, widget)
+    widget.get_by_role("button", name="Train").click()
+    status = widget.locator(":scope > .experiment-status")
+    expect(status).to_have_text(f"Lost the connection to the training job: {detail}.", timeout=60_000)
+    expect(status).to_have_class(re.compile("error"))
+    assert len(refused) >= 6  # the stream's tries, then the one that read the sentence
+    expect(widget.get_by_role("button", name="Train")).to_be_enabled()
+    job = re.search(r"/api/jobs/([^/]+)/events", refused[0])[1]  # still training on the server: stop it
+    page.request.delete(f"{base_url}/api/jobs/{job}", headers={"origin": base_url})
+    page.request.get(f"{base_url}/api/jobs/{job}/events", timeout=30_000)
+
+
 def test_a_refused_start_shows_the_servers_sentence(page, base_url, console_errors):
     console_errors.allow("status of 429")  # the refusal under test
     widget = _open(page, base_url)

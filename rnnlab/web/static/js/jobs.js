@@ -11,7 +11,8 @@
 // after which the stream is closed here. If the connection drops mid-job the
 // browser's EventSource reconnects by itself and the server resends the latest
 // event; a refused connection (a 502 from a proxy, say) is retried here. Only
-// several failed connections in a row end the job on the page.
+// several failed connections in a row end the job on the page, with the server's
+// reason when it gives one (a 503 while the training queue is down).
 // bindJobControls() gives a page's Train / Cancel / progress bar / status line
 // their shared behaviour; the page says what to send and what to draw.
 
@@ -21,6 +22,24 @@ import { say } from "./dom.js";
 const RETRIES = 5; // failed connections in a row before the page gives up on the job
 const RETRY_MS = 3000; // before connecting again after a refusal (the browser's own delay for a drop)
 const LOST = "Lost the connection to the training job.";
+
+// Why the server refuses the job's stream, in its own words: an EventSource never shows a refusal's
+// body (a 503 while the training queue is down, a 404 for a job it no longer has), so ask once more
+// with fetch. LOST with the server's sentence, or LOST alone when there is none (or the stream opens).
+async function lostBecause(url) {
+  const stop = new AbortController();
+  try {
+    const response = await fetch(url, { headers: { Accept: "text/event-stream" }, signal: stop.signal });
+    if (response.ok) return LOST;
+    const { detail } = await response.json();
+    if (typeof detail !== "string" || !detail) return LOST;
+    return `${LOST.slice(0, -1)}: ${detail}${/[.!?]$/.test(detail) ? "" : "."}`;
+  } catch {
+    return LOST;
+  } finally {
+    stop.abort(); // a stream that did open is not read
+  }
+}
 
 export class Job {
   // POST body to url; the started job. Throws ApiError with the server's sentence (429: a limit says no).
@@ -51,7 +70,11 @@ export class Job {
       listen("cancelled", (data) => end(on.cancelled, data));
       source.addEventListener("error", (event) => {
         if (event instanceof MessageEvent) { end(on.error, JSON.parse(event.data)); return; } // the job's own error event
-        if (++failures > RETRIES) { end(on.error, { message: LOST }); return; }
+        if (++failures > RETRIES) {
+          this.close();
+          lostBecause(`${this.url}/events`).then((message) => on.error({ message }));
+          return;
+        }
         on.reconnecting?.();
         // A dropped connection the browser retries by itself; a refused one (a proxy's 502
         // while a replica restarts) it gives up on (CLOSED), so this client retries it.
