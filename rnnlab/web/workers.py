@@ -11,9 +11,8 @@ them all on Ctrl+C or SIGTERM.
 On Linux each worker has a socket of its own, all bound to the one port with
 ``SO_REUSEPORT`` (``spread_sockets``): the kernel hands each new connection to
 one of them by a hash of its addresses, so a class's connections spread evenly.
-With one shared socket, whichever worker woke first took every connection waiting
-(asyncio accepts in a loop): a class that arrives at once split 66/34 to 88/12,
-and the busier worker's queue made the slowest answers (``bench/load.py``).
+With one shared socket, the worker that woke first took the connections waiting,
+and a class's keep-alive connections split 66/34 to 88/12 (``bench/load.py``).
 The parent keeps every socket open, so a worker that dies leaves its socket's
 waiting connections to its replacement rather than dropping them. Elsewhere
 (macOS, Windows: their ``SO_REUSEPORT`` does not balance) the workers share one
