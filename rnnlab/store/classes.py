@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from rnnlab.store.progress import ProgressStore, _utc
-from rnnlab.store.tables import answers, classes, learners, steps
+from rnnlab.store.tables import answers, classes, learners, steps, upsert
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no I, L, O, 0, 1: nothing to misread on a projector
 CODE_LENGTH = 6  # 31**6 ≈ 890 million codes
@@ -186,11 +186,11 @@ class ClassStore:
         def work(conn):
             now = datetime.now(timezone.utc)
             # Joining again the class one is in (to change one's name) keeps one's join time, and so one's number.
-            joined_at = sa.case((learners.c.class_code == found.code, learners.c.joined_at), else_=now)
-            values = {"class_code": found.code, "display_name": name}
-            if not conn.execute(learners.update().where(learners.c.id == learner_id)
-                                .values(joined_at=joined_at, **values)).rowcount:
-                conn.execute(learners.insert().values(id=learner_id, created_at=now, joined_at=now, **values))
+            upsert(conn, learners, {"id": learner_id, "created_at": now, "joined_at": now, "class_code": found.code,
+                                    "display_name": name},
+                   update=lambda new: {"class_code": new.class_code, "display_name": new.display_name,
+                                       "joined_at": sa.case((learners.c.class_code == new.class_code,
+                                                             learners.c.joined_at), else_=new.joined_at)})
         self.store.write(work)
         return Membership(found.code, found.name, name)
 

@@ -17,10 +17,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from rnnlab.store import migrations
-from rnnlab.store.tables import WRITE, answers, learners, make_engine, meta, steps, writer_turns
+from rnnlab.store.tables import WRITE, answers, learners, make_engine, meta, steps, upsert, writer_turns
 
 _RETRIES = 3  # a concurrent first write for the same new learner can collide once
 _BUSY_RETRIES = 6  # a write that still found the database busy after the busy timeout is tried again ...
@@ -93,32 +92,32 @@ class ProgressStore:
 
         def work(conn):
             now = _now()
-            _upsert(conn, learners, {"id": learner_id, "created_at": now, "last_step": step},
+            upsert(conn, learners, {"id": learner_id, "created_at": now, "last_step": step},
                     update=lambda new: {"last_step": new.last_step})
-            _upsert(conn, steps, {"learner_id": learner_id, "step": step, "visited_at": now},
+            upsert(conn, steps, {"learner_id": learner_id, "step": step, "visited_at": now},
                     update=lambda new: {"visited_at": sa.func.coalesce(steps.c.visited_at, new.visited_at)})
-        self._write(work)
+        self.write(work)
 
     def complete(self, learner_id: str, step: int) -> None:
         """Mark ``step`` completed (and visited); the first completion time is kept."""
         def work(conn):
             now = _now()
-            _upsert(conn, learners, {"id": learner_id, "created_at": now})
-            _upsert(conn, steps, {"learner_id": learner_id, "step": step, "visited_at": now, "completed_at": now},
+            upsert(conn, learners, {"id": learner_id, "created_at": now})
+            upsert(conn, steps, {"learner_id": learner_id, "step": step, "visited_at": now, "completed_at": now},
                     update=lambda new: {"visited_at": sa.func.coalesce(steps.c.visited_at, new.visited_at),
                                         "completed_at": sa.func.coalesce(steps.c.completed_at, new.completed_at)})
-        self._write(work)
+        self.write(work)
 
     def record_answer(self, learner_id: str, check_id: str, answer: dict, correct: bool) -> None:
         """Keep this answer; earlier answers to the same check stay in the history."""
         def work(conn):
             now = _now()
-            _upsert(conn, learners, {"id": learner_id, "created_at": now})
+            upsert(conn, learners, {"id": learner_id, "created_at": now})
             conn.execute(
                 answers.insert().values(learner_id=learner_id, check_id=check_id, answer=answer,
                                         correct=bool(correct), at=now)
             )
-        self._write(work)
+        self.write(work)
 
     def reset(self, learner_id: str) -> None:
         """Forget everything about this learner."""
@@ -126,7 +125,7 @@ class ProgressStore:
             conn.execute(answers.delete().where(answers.c.learner_id == learner_id))
             conn.execute(steps.delete().where(steps.c.learner_id == learner_id))
             conn.execute(learners.delete().where(learners.c.id == learner_id))
-        self._write(work)
+        self.write(work)
 
     # -- reads --------------------------------------------------------------
 
@@ -181,12 +180,8 @@ class ProgressStore:
     # -- helpers --------------------------------------------------------------
 
     def write(self, work) -> None:
-        """Run ``work(conn)`` in one write transaction, as this store's own writes do (for the store's
-        other modules: :mod:`rnnlab.store.classes`)."""
-        self._write(work)
-
-    def _write(self, work) -> None:
-        """Run ``work(conn)`` in one write transaction, committed before this returns; retried when it collides."""
+        """Run ``work(conn)`` in one write transaction, committed before this returns; retried when it collides
+        (this store's writes, and those of its other modules: :mod:`rnnlab.store.classes`)."""
         collisions = busy = 0
         while True:
             try:
@@ -211,18 +206,3 @@ class ProgressStore:
         )
         with self.engine.connect() as conn:
             return conn.execute(query).scalar_one_or_none() is not None
-
-
-def _upsert(conn: sa.Connection, table: sa.Table, values: dict[str, Any], update=None) -> None:
-    """Insert a row, or when its primary key is taken, set ``update(excluded)`` on the row there (leave it
-    as it is if no ``update``): one statement, ``INSERT … ON CONFLICT … DO UPDATE`` on SQLite and
-    PostgreSQL alike, where a look before the insert took two or three (each a trip through the GIL
-    while this writer holds the database's write lock)."""
-    insert = sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert
-    statement = insert(table).values(**values)
-    keys = [column.name for column in table.primary_key]
-    if update is None:
-        statement = statement.on_conflict_do_nothing(index_elements=keys)
-    else:
-        statement = statement.on_conflict_do_update(index_elements=keys, set_=update(statement.excluded))
-    conn.execute(statement)

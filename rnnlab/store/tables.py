@@ -23,6 +23,7 @@ import threading
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 try:
     import fcntl
@@ -163,10 +164,31 @@ class WriterTurns:
 
 def writer_turns(url: str) -> WriterTurns:
     """The turns writers to ``url``'s database take (see ``WriterTurns``)."""
+    path = sqlite_file(url)
+    return WriterTurns(None if path is None else Path(f"{path}.lock"))
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL; None for another database or an in-memory one."""
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-        return WriterTurns(Path(parsed.database).with_name(Path(parsed.database).name + ".lock"))
-    return WriterTurns(None)
+        return Path(parsed.database)
+    return None
+
+
+def upsert(conn: sa.Connection, table: sa.Table, values: dict, update=None) -> None:
+    """Insert a row, or when its primary key is taken, set ``update(excluded)`` on the row there (leave it
+    as it is if no ``update``): one statement, ``INSERT … ON CONFLICT … DO UPDATE`` on SQLite and
+    PostgreSQL alike, where a look before the insert took two or three (each a trip through the GIL
+    while this writer holds the database's write lock)."""
+    insert = sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert
+    statement = insert(table).values(**values)
+    keys = [column.name for column in table.primary_key]
+    if update is None:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    else:
+        statement = statement.on_conflict_do_update(index_elements=keys, set_=update(statement.excluded))
+    conn.execute(statement)
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -176,11 +198,11 @@ def make_engine(url: str) -> sa.Engine:
     The tables are made by the migrations (:mod:`rnnlab.store.migrations`), not here.
     """
     parsed = sa.make_url(url)
-    is_sqlite = parsed.get_backend_name() == "sqlite"
-    if is_sqlite and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(parsed)
-    if is_sqlite:
+    if parsed.get_backend_name() == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
     return engine
