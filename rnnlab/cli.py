@@ -68,16 +68,13 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None,
     from pydantic import ValidationError
     from sqlalchemy.exc import SQLAlchemyError
 
+    from rnnlab.runtime.jobs import QueueUnreachable
     from rnnlab.web.app import create_app
     from rnnlab.web.errors import readable
-    from rnnlab.web.settings import Settings, as_db_url, default_db_path, is_loopback, is_wildcard, shown_db
+    from rnnlab.web.settings import Settings, is_loopback, is_wildcard
     from rnnlab.web.workers import open_store, run_workers
 
-    db_url = as_db_url(db or default_db_path())
-    try:
-        db = shown_db(db_url)  # a URL's password is never printed
-    except SQLAlchemyError as exc:
-        raise click.UsageError(f"--db: {exc}") from None
+    db_url, db = database(db)  # a URL's password is never printed
     try:
         settings = Settings(db_url=db_url, host=host, port=port, allow_hosts=allow_hosts, token=token,
                             warm_up=not no_warm_up, workers=workers or len(os.sched_getaffinity(0)),
@@ -96,11 +93,9 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], token: str | None,
     except (OSError, SQLAlchemyError) as exc:
         close_all(socks)
         raise click.ClickException(f"cannot open the progress database {db}: {exc}") from None
-    except Exception as exc:
+    except QueueUnreachable as exc:
         close_all(socks)
-        if type(exc).__name__ == "QueueUnreachable":  # rnnlab.runtime.redis_queue, imported only with --queue
-            raise click.ClickException(f"--queue: {exc}") from None
-        raise
+        raise click.ClickException(f"--queue: {exc}") from None
     if app is not None:
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3))
     url = f"http://{host_in_url(host)}:{socks[0].getsockname()[1]}/"
@@ -147,11 +142,12 @@ def worker(queue_url: str, burst: bool) -> None:
 
     one_blas_thread()  # before numpy loads; each job's process inherits it
     from rnnlab.experiments import registry  # noqa: F401 - loaded once here, not again in every job's process
-    from rnnlab.runtime import redis_queue, redis_worker
+    from rnnlab.runtime import redis_worker
+    from rnnlab.runtime.jobs import QueueUnreachable
 
     try:
         redis_worker.work(queue_url, burst, lambda line: click.echo(line, err=True))
-    except redis_queue.QueueUnreachable as exc:
+    except QueueUnreachable as exc:
         raise click.ClickException(f"--queue: {exc}") from None
     click.echo("rnnlab: worker stopped", err=True)
 
@@ -245,7 +241,7 @@ def class_create(name: str, db: str | None, as_json: bool) -> None:
     """Create a class called NAME; print its code and its instructor key (shown only this once)."""
     from rnnlab.store import ClassError, ClassStore
 
-    store = open_store(db)
+    store = open_database(db)
     try:
         made = ClassStore(store).create(name)
     except ClassError as exc:
@@ -270,7 +266,7 @@ def class_list(db: str | None) -> None:
     """List the classes: code, learners who joined, created (UTC), name."""
     from rnnlab.store import ClassStore
 
-    store = open_store(db)
+    store = open_database(db)
     try:
         found = ClassStore(store).all()
     finally:
@@ -285,18 +281,27 @@ def class_list(db: str | None) -> None:
 # -- helpers ------------------------------------------------------------------
 
 
-def open_store(db: str | None):
-    """The progress database ``--db`` names (as ``serve`` reads it), or a ClickException saying why not."""
-    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+def database(db: str | None) -> tuple[str, str]:
+    """``--db`` (or the default file) as a URL, and as it is shown (a password hidden); a UsageError if it is
+    neither a path nor a database URL."""
+    from sqlalchemy.exc import SQLAlchemyError
 
-    from rnnlab.store import ProgressStore
     from rnnlab.web.settings import as_db_url, default_db_path, shown_db
 
     url = as_db_url(db or default_db_path())
     try:
-        shown = shown_db(url)
-    except ArgumentError as exc:
+        return url, shown_db(url)
+    except SQLAlchemyError as exc:
         raise click.UsageError(f"--db: {exc}") from None
+
+
+def open_database(db: str | None):
+    """The progress database ``--db`` names (as ``serve`` reads it), or a ClickException saying why not."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from rnnlab.store import ProgressStore
+
+    url, shown = database(db)
     try:
         return ProgressStore(url)
     except (OSError, SQLAlchemyError) as exc:

@@ -87,6 +87,11 @@ class QueueDown(Exception):
     the sentence the learner reads (HTTP 503: nothing is wrong with the request, and nothing of theirs is lost)."""
 
 
+class QueueUnreachable(Exception):
+    """The queue cannot be reached at start-up (``rnnlab serve --queue``, ``rnnlab worker``); ``str(exc)`` says
+    where and why."""
+
+
 class NoSuchJob(KeyError):
     """No job has this id (or it finished longer ago than the queue keeps results)."""
 

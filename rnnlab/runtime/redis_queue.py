@@ -63,7 +63,8 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 
 from rnnlab.runtime import worker
 from rnnlab.runtime.jobs import (
-    Event, JobRefused, JobStatus, NoSuchJob, Owner, QueueDown, class_limit_message, learner_limit_message,
+    Event, JobRefused, JobStatus, NoSuchJob, Owner, QueueDown, QueueUnreachable, class_limit_message,
+    learner_limit_message,
 )
 
 log = logging.getLogger(__name__)
@@ -86,10 +87,6 @@ OUTAGE_POLL_S = 0.5  # ... asking it this often
 UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError)  # what a Redis that does not answer raises (asyncio too)
 NOT_QUEUED = "the job never reached the training queue (Redis stopped answering while it was being queued)"
 DIED = "the worker training this job stopped unexpectedly (it was killed, or its machine went away)"
-
-
-class QueueUnreachable(Exception):
-    """Redis cannot be reached at start-up; ``str(exc)`` says where and why."""
 
 
 def shown_url(url: str) -> str:

@@ -48,6 +48,9 @@ import threading
 from pathlib import Path
 
 from fastapi import FastAPI
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
+from uvicorn.supervisors.multiprocess import Process, logger
 
 from rnnlab.experiments._trained import TRAINED_DIR_ENV
 from rnnlab.store import ProgressStore
@@ -145,7 +148,7 @@ def run_workers(settings: Settings, socks: list[socket.socket], store: ProgressS
             threading.Thread(target=warm_shared, args=(settings, store), name="warm-up", daemon=True).start()
         config = uvicorn.Config("rnnlab.web.workers:app_from_env", factory=True, workers=settings.workers,
                                 log_level="warning", timeout_graceful_shutdown=3)
-        supervisor_class()(config, socks).run()
+        Supervisor(config, socks).run()
     finally:
         store.close()
         shutil.rmtree(spool, ignore_errors=True)
@@ -166,72 +169,60 @@ def warm_shared(settings: Settings, store: ProgressStore) -> None:
     warm(ResultCache(0, 0, shared), sorted(experiments.values(), key=lambda m: m.STEP))
 
 
-def supervisor_class():
-    """``Supervisor``, defined on first use: importing uvicorn's supervisor costs the other commands time."""
-    from uvicorn.supervisors import Multiprocess
-    from uvicorn.supervisors.multiprocess import Process, logger
+class Supervisor(Multiprocess):
+    """uvicorn's ``Multiprocess``, but worker ``i`` listens on ``sockets[i]`` only (and so does the
+    process that replaces it), when there is a socket per worker; with one socket, all share it.
 
-    try:
-        from uvicorn.config import STARTUP_FAILURE
-    except ImportError:  # uvicorn before 0.36 has no such exit code
-        STARTUP_FAILURE = None
+    Only process creation differs from uvicorn's; ``SIGTTIN``/``SIGTTOU`` (a worker more or fewer)
+    are refused, since each worker owns a socket."""
 
-    class Supervisor(Multiprocess):
-        """uvicorn's ``Multiprocess``, but worker ``i`` listens on ``sockets[i]`` only (and so does the
-        process that replaces it), when there is a socket per worker; with one socket, all share it.
+    def __init__(self, config, sockets: list[socket.socket]):
+        super().__init__(config, sockets)
+        per_worker = len(sockets) == config.workers
+        self.slots = [[sock] for sock in sockets] if per_worker else [sockets] * config.workers
 
-        Only process creation differs from uvicorn's; ``SIGTTIN``/``SIGTTOU`` (a worker more or fewer)
-        are refused, since each worker owns a socket."""
+    def init_processes(self) -> None:
+        for slot in self.slots:
+            process = Process(self.config, slot)
+            process.start()
+            self.processes.append(process)
 
-        def __init__(self, config, sockets: list[socket.socket]):
-            super().__init__(config, sockets)
-            per_worker = len(sockets) == config.workers
-            self.slots = [[sock] for sock in sockets] if per_worker else [sockets] * config.workers
-
-        def init_processes(self) -> None:
-            for slot in self.slots:
-                process = Process(self.config, slot)
-                process.start()
-                self.processes.append(process)
-
-        def keep_subprocess_alive(self) -> None:
+    def keep_subprocess_alive(self) -> None:
+        if self.should_exit.is_set():
+            return
+        for idx, process in enumerate(self.processes):
+            if process.is_alive(timeout=self.config.timeout_worker_healthcheck):
+                continue
+            process.kill()  # hung or dead
+            process.join()
+            if process.exitcode == STARTUP_FAILURE:
+                logger.error(f"Child process [{process.pid}] failed to start, stopping the parent process.")
+                self.should_exit.set()
+                return
             if self.should_exit.is_set():
                 return
-            for idx, process in enumerate(self.processes):
-                if process.is_alive(timeout=self.config.timeout_worker_healthcheck):
-                    continue
-                process.kill()  # hung or dead
-                process.join()
-                if STARTUP_FAILURE is not None and process.exitcode == STARTUP_FAILURE:
-                    logger.error(f"Child process [{process.pid}] failed to start, stopping the parent process.")
-                    self.should_exit.set()
-                    return
-                if self.should_exit.is_set():
-                    return
-                logger.info(f"Child process [{process.pid}] died")
-                self.processes[idx] = Process(self.config, self.slots[idx])
-                self.processes[idx].start()
+            logger.info(f"Child process [{process.pid}] died")
+            self.processes[idx] = Process(self.config, self.slots[idx])
+            self.processes[idx].start()
 
-        def restart_all(self) -> None:
-            """``SIGHUP``: replace each worker in turn, the new one serving before the old one stops."""
-            for idx, old in enumerate(self.processes):
-                if self.should_exit.is_set():
-                    return
-                new = Process(self.config, self.slots[idx])
-                new.start()
-                if not new.wait_until_ready(self.config.timeout_worker_healthcheck, self.should_exit):
-                    new.kill()
-                    new.join()
-                    logger.error(f"New child process [{new.pid}] was not ready in time; keeping [{old.pid}].")
-                    return
-                old.terminate()
-                old.join()
-                self.processes[idx] = new
+    def restart_all(self) -> None:
+        """``SIGHUP``: replace each worker in turn, the new one serving before the old one stops."""
+        for idx, old in enumerate(self.processes):
+            if self.should_exit.is_set():
+                return
+            new = Process(self.config, self.slots[idx])
+            new.start()
+            if not new.wait_until_ready(self.config.timeout_worker_healthcheck, self.should_exit):
+                new.kill()
+                new.join()
+                logger.error(f"New child process [{new.pid}] was not ready in time; keeping [{old.pid}].")
+                return
+            old.terminate()
+            old.join()
+            self.processes[idx] = new
 
-        def handle_ttin(self) -> None:
-            logger.warning("SIGTTIN ignored: restart rnnlab serve with another --workers to change their number.")
+    def handle_ttin(self) -> None:
+        logger.warning("SIGTTIN ignored: restart rnnlab serve with another --workers to change their number.")
 
-        def handle_ttou(self) -> None:
-            logger.warning("SIGTTOU ignored: restart rnnlab serve with another --workers to change their number.")
-
-    return Supervisor
+    def handle_ttou(self) -> None:
+        logger.warning("SIGTTOU ignored: restart rnnlab serve with another --workers to change their number.")
