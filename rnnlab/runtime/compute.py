@@ -31,10 +31,10 @@ from rnnlab.experiments import runner
 
 def evaluate_bytes(module_name: str, params_json: str) -> bytes:
     """In the helper: ``runner.evaluate`` of the named module at these params, as the cache's JSON bytes."""
-    from rnnlab.runtime.cache import encode
+    from rnnlab.runtime.cache import computed_here
 
     module = importlib.import_module(module_name)
-    return encode(runner.evaluate(module, module.Params.model_validate_json(params_json), validate=False))
+    return computed_here(module, module.Params.model_validate_json(params_json))
 
 
 def warm_up(module_names: list[str]) -> None:

@@ -209,23 +209,21 @@ class Watcher:
 
     def _drain(self, job: Job) -> None:
         """Move what the worker sent into the job's files: only the newest progress matters."""
-        latest = None
-        while job.running:
+        latest = end = None
+        while end is None:
             try:
                 kind, data = job.queue.get_nowait()
             except Exception:  # noqa: BLE001 - queue.Empty, or a queue broken by a killed worker
                 break
             if kind == "progress":
                 latest = data
-                continue
-            if latest is not None:
-                job.seq += 1
-                job.files.write_latest(job.seq, latest)
-                latest = None
-            self._end(job, Event(kind, data))
+            else:
+                end = Event(kind, data)
         if latest is not None:
             job.seq += 1
             job.files.write_latest(job.seq, latest)
+        if end is not None:
+            self._end(job, end)
 
     def _end(self, job: Job, event: Event) -> None:
         """Write the job's final event, then let go of its owner lock (in that order: see the spool)."""

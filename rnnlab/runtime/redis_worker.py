@@ -225,7 +225,7 @@ def run_job(job_id: str, module_name: str, params_json: str, time_limit_s: float
         return "cancelled before it started"
     outage = _Outage(job_id)
     cancel, overtime = _Cancel(connection, job_id, outage), threading.Event()
-    worker.keep_time_limit(time_limit_s, grace_s, cancel, overtime, ask_after_s=time_limit_s)
+    worker.keep_time_limit(time_limit_s, grace_s, cancel, overtime)
     _beat(connection, job_id, cancel, outage)
     worker.perform(module_name, params_json, _Events(connection, job_id, keep_s, outage), cancel, interval_s,
                    time_limit_s, overtime)

@@ -259,7 +259,7 @@ class Spool:
             if not files.has_final() and files.owner_alive():
                 found.append(files.info())  # every whole folder has it (a half-made one's name starts with NEW)
             elif not files.has_final():  # checked again: its owner writes final, then lets go
-                files.write_final(Event("error", {"message": SERVER_GONE}))
+                self._end_if_orphaned(files)
             elif now - (files.finished_at() or now) > keep_s:
                 shutil.rmtree(folder, ignore_errors=True)
         return found

@@ -108,18 +108,16 @@ def die_with_parent(lifeline, parent_pid: int) -> None:
     threading.Thread(target=watch, name="lifeline", daemon=True).start()
 
 
-def keep_time_limit(time_limit_s: float, grace_s: float, cancel, overtime: threading.Event,
-                    ask_after_s: float | None = None) -> None:
-    """Stop this job at its time limit even if the server's watcher does not.
+def keep_time_limit(ask_after_s: float, grace_s: float, cancel, overtime: threading.Event) -> None:
+    """Stop this job at its time limit even if nobody else does: cancel the run after ``ask_after_s``
+    (``overtime`` tells ``perform`` why) and end the process ``grace_s`` after that if the run ignored it.
 
-    The server asks at ``time_limit_s`` and kills ``grace_s`` later; this
-    backstop starts counting when the worker does (a little later than the
-    server), cancels the run at ``time_limit_s + grace_s`` (``overtime`` tells
-    ``perform`` why) and ends the process ``grace_s`` after that if the run ignored it.
-    ``ask_after_s``: cancel then instead (a Redis job has no server watching its clock).
+    Under the embedded queue the server asks at the time limit and kills ``grace_s`` later, and this
+    backstop, counting from when the worker starts (a little later), asks at the limit + ``grace_s``;
+    a Redis job has no server watching its clock, so it asks at the limit itself.
     """
     def watch() -> None:
-        time.sleep(time_limit_s + grace_s if ask_after_s is None else ask_after_s)
+        time.sleep(ask_after_s)
         overtime.set()
         cancel.set()
         time.sleep(grace_s)
@@ -133,7 +131,7 @@ def main(module_name: str, params_json: str, queue, cancel, interval_s: float,
     """The worker process's entry point."""
     die_with_parent(lifeline, parent_pid)
     overtime = threading.Event()
-    keep_time_limit(time_limit_s, grace_s, cancel, overtime)
+    keep_time_limit(time_limit_s + grace_s, grace_s, cancel, overtime)
     one_blas_thread()
     os.nice(WORKER_NICENESS)  # the server (the learner's clicks) goes first when the cores are busy
     perform(module_name, params_json, queue, cancel, interval_s, time_limit_s, overtime)
