@@ -56,12 +56,15 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import httpx
 
 from rnnlab.lesson import load_lesson
 
+REPO = Path(__file__).resolve().parent.parent  # this tree: the checkout this benchmark belongs to
 KINDS = ("step page", "visit", "experiment", "check")
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -80,7 +83,7 @@ def start_server(db: Path, workers: int, code: Path | None = None) -> tuple[subp
     server = subprocess.Popen([*command, "serve", "--no-browser", "--host", "127.0.0.1", "--port", "0", "--db", str(db),
                                "--workers", str(workers)],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-                              cwd=code or Path(__file__).resolve().parent.parent)  # `-m` looks in cwd first
+                              cwd=code or REPO)  # `-m` looks in cwd first
     deadline = time.monotonic() + 60
     for line in server.stdout:  # "rnnlab: the lesson is at http://127.0.0.1:PORT/  (…)"
         match = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
@@ -405,30 +408,31 @@ async def started(name: str, db: Path, workers: int, lesson, code: Path | None =
 async def measure(args, servers: list[Server]) -> list[tuple[str, Phase, float]]:
     """One learner, then ``--learners``, against each server: each phase cut in ``--rounds`` slices that
     take turns between the servers (ABBA…), so a busy moment of a shared machine falls on all of them."""
-    phases = []
-    for count in (1, args.learners):
-        merged = {s.name: (Phase(), [0.0]) for s in servers}
+    part = argparse.Namespace(**{**vars(args), "duration": args.duration / args.rounds})
+    by_server: dict[str, list[tuple[str, Phase, float]]] = {s.name: [] for s in servers}
+    for i, count in enumerate((1, args.learners)):
+        merged, cpu = {s.name: Phase() for s in servers}, {s.name: 0.0 for s in servers}
         for r in range(args.rounds):
             for server in servers if r % 2 == 0 else servers[::-1]:
-                part = argparse.Namespace(**{**vars(args), "duration": args.duration / args.rounds})
-                phase, cpu = await run_phase(server.base, server.process.pid, server.plan, count, part,
-                                             seed=len(phases) + args.seed + 100 * r)
-                total, server_cpu = merged[server.name]
-                total.add(phase, 1 / args.rounds)
-                server_cpu[0] += cpu / args.rounds
+                phase, used = await run_phase(server.base, server.process.pid, server.plan, count, part,
+                                              seed=i * len(servers) + args.seed + 100 * r)
+                merged[server.name].add(phase, 1 / args.rounds)
+                cpu[server.name] += used / args.rounds
         for server in servers:
             if server.process.poll() is not None:
                 raise SystemExit(f"the server {server.name} exited during the run")
-            total, server_cpu = merged[server.name]
-            phases.append((f"{count} learner{'s' * (count > 1)}, {server.name}", total, server_cpu[0]))
-    return sorted(phases, key=lambda p: [s.name for s in servers].index(p[0].split(", ", 1)[1]))
+            name = f"{count} learner{'s' * (count > 1)}, {server.name}"
+            by_server[server.name].append((name, merged[server.name], cpu[server.name]))
+    return [phase for server in servers for phase in by_server[server.name]]
 
-
-def checkout(ref: str, into: Path) -> Path:
-    """``ref`` of this repository, checked out (detached) in ``into``."""
-    repo = Path(__file__).resolve().parent.parent
-    subprocess.run(["git", "-C", str(repo), "worktree", "add", "--quiet", "--detach", str(into), ref], check=True)
-    return into
+@contextmanager
+def checkout(ref: str, into: Path) -> Iterator[Path]:
+    """``ref`` of this repository, checked out (detached) in ``into`` while the ``with`` lasts."""
+    subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--quiet", "--detach", str(into), ref], check=True)
+    try:
+        yield into
+    finally:
+        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(into)], check=False)
 
 
 async def main_async(args) -> int:
@@ -437,8 +441,7 @@ async def main_async(args) -> int:
     phases = []
     with tempfile.TemporaryDirectory() as tmp:
         if args.against:
-            code = checkout(args.against, Path(tmp) / "against")
-            try:
+            with checkout(args.against, Path(tmp) / "against") as code:
                 servers = []
                 try:
                     for name, tree in [("this tree", None), (args.against, code)]:
@@ -448,9 +451,6 @@ async def main_async(args) -> int:
                 finally:
                     for server in servers:
                         stop_server(server.process)
-            finally:
-                repo = Path(__file__).resolve().parent.parent
-                subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(code)], check=False)
         else:
             for workers in args.workers:
                 name = f"{workers} worker{'s' * (workers > 1)}"
@@ -476,11 +476,11 @@ def main() -> int:
     ap.add_argument("--against", metavar="REF",
                     help="also measure the code at git REF (e.g. main), with --workers' first count: the two "
                          "servers take turns in every phase (see --rounds), side by side in the report")
-    ap.add_argument("--rounds", type=int, default=1,
+    ap.add_argument("--rounds", type=int, default=None,
                     help="slices each phase is cut into, taking turns between the servers (with --against: 4)")
     args = ap.parse_args()
-    if args.against and "--rounds" not in sys.argv:
-        args.rounds = 4
+    if args.rounds is None:
+        args.rounds = 4 if args.against else 1
     if args.rounds < 1:
         ap.error("--rounds ≥ 1")
     if args.learners < 1 or args.duration <= 0 or args.think < 0 or args.moves < 0 or min(args.workers) < 1:
