@@ -161,11 +161,16 @@ def check_report(check: Check, records: Sequence[Any], measure: Callable[[Check]
     return report
 
 
+def checks_in_order(lesson: Lesson) -> list[Check]:
+    """The lesson's checks as a learner meets them: by step, then in the page's order."""
+    return [lesson.checks[c] for s in lesson.steps for c in s.checks if c in lesson.checks]
+
+
 def dashboard(lesson: Lesson, members: Sequence[Any], measure: Callable[[Check], dict]) -> dict[str, Any]:
     """Everything the instructor's dashboard shows, as JSON-ready data."""
     numbers = {s.number for s in lesson.steps}
     here = Counter(m.last_step for m in members if m.last_step in numbers)
-    checks = [lesson.checks[c] for s in lesson.steps for c in s.checks if c in lesson.checks]
+    checks = checks_in_order(lesson)
     learners = []
     for m in members:
         answers = {c: r.correct for c, r in m.answers.items() if c in lesson.checks}
@@ -194,7 +199,7 @@ CSV_COLUMNS = ("learner_no", "learner", "step", "check", "outcome", "answer", "c
 def answer_rows(lesson: Lesson, members: Sequence[Any]) -> Iterable[dict[str, Any]]:
     """One row per learner × check, by learner number then in the lesson's order; unanswered checks have empty
     answer and correct columns and 0 attempts."""
-    checks = [lesson.checks[c] for s in lesson.steps for c in s.checks if c in lesson.checks]
+    checks = checks_in_order(lesson)
     for m in members:
         for check in checks:
             record = m.answers.get(check.id)

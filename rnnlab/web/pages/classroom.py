@@ -30,10 +30,10 @@ _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as the start of a formula
 
 
-def known_class(code: str, request: Request) -> ClassInfo:
+def known_class(code: str, request: Request, classes: ClassStore = Depends(get_classes)) -> ClassInfo:
     """The class in the path; 404 if there is none, a 308 to its canonical address for a GET under another
     spelling of its code (``rnnlab.web.pages.canonical``)."""
-    found = request.app.state.classes.get(code)
+    found = classes.get(code)
     if found is None:
         raise HTTPException(404, f"There is no class with the code “{code}”.")
     redirect_to_canonical(request, "/class/", code, found.code)

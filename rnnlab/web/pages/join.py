@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from rnnlab.store import ClassError, ClassStore
 from rnnlab.store.classes import DISPLAY_NAME_MAX, normal_code
 from rnnlab.web.deps import get_classes, get_learner_id
-from rnnlab.web.pages.canonical import canonical_url
+from rnnlab.web.pages.canonical import redirect_to_canonical
 from rnnlab.web.templating import templates
 
 router = APIRouter()
@@ -41,8 +41,7 @@ def join_page(code: str, request: Request, classes: ClassStore = Depends(get_cla
     found = classes.get(code)
     if found is None:
         return unknown(request, code)
-    if (url := canonical_url(request, "/join/", code, found.code)) is not None:
-        return RedirectResponse(url, status_code=308)
+    redirect_to_canonical(request, "/join/", code, found.code)
     context = {"found": found, "code": found.code, "member": classes.membership(learner), "max_name": DISPLAY_NAME_MAX}
     return templates.TemplateResponse(request, "join.html", context)
 

@@ -45,22 +45,25 @@ class StepPages:
         return len(self._shells)
 
     def render(self, lesson: Lesson, step: Step, progress: Progress, checks: dict) -> str:
-        key = (id(lesson), step.number)
-        shell = self._shells.get(key)
-        if shell is None:
-            with self._lock:
-                shell = self._shells.setdefault(key, self._shell(lesson, step))
         nav = templates.get_template("_progress.html").render(lesson=lesson, step=step, progress=progress)
-        _, before, between, after = shell
+        _, before, between, after = self._shell_of(lesson, step)
         data = str(htmlsafe_json_dumps(checks, sort_keys=True))  # as `| tojson` does; str: Markup + str escapes
         return before + nav + between + data + after
 
     def warm(self, lesson: Lesson) -> None:
         """Render every step's shell now (and with it load the templates), so no learner waits for it."""
         for step in lesson.steps:
-            with self._lock:
-                self._shells.setdefault((id(lesson), step.number), self._shell(lesson, step))
+            self._shell_of(lesson, step)
         templates.get_template("_progress.html")
+
+    def _shell_of(self, lesson: Lesson, step: Step) -> tuple[Lesson, str, str, str]:
+        """The step's shell, rendered now if no request or warm-up has yet."""
+        key = (id(lesson), step.number)
+        shell = self._shells.get(key)
+        if shell is None:
+            with self._lock:
+                shell = self._shells.get(key) or self._shells.setdefault(key, self._shell(lesson, step))
+        return shell
 
     def _shell(self, lesson: Lesson, step: Step) -> tuple[Lesson, str, str, str]:
         numbers = [s.number for s in lesson.steps]

@@ -123,8 +123,7 @@ function drawCheck(check, outcomes) {
   return card;
 }
 
-function drawChecks(data) {
-  const outcomes = Object.fromEntries(data.outcomes.map((o) => [o.id, o.title]));
+function drawChecks(data, outcomes) {
   const box = document.getElementById("dash-checks");
   box.replaceChildren(...data.checks.map((c) => drawCheck(c, outcomes)));
   renderMath(box);
@@ -132,13 +131,12 @@ function drawChecks(data) {
 
 // A table on a wide screen, a card per learner on a phone (classroom.css): each cell carries its column's
 // name in data-label for the card, and explicit roles keep it a table for screen readers either way.
-function drawLearners(data) {
+function drawLearners(data, outcomes) {
   const table = document.getElementById("learners");
   const titles = ["#", "Learner", "On step", "Steps done", "Checks right", ...data.outcomes.map((o) => o.title)];
   const head = el("tr", { role: "row" }, ...titles.map((t, i) =>
     el("th", { scope: "col", role: "columnheader", class: i > 4 ? "outcome-col" : null }, t)));
   const steps = data.steps.length;
-  const outcomes = Object.fromEntries(data.outcomes.map((o) => [o.id, o.title]));
   const cell = (label, attrs, ...children) => el("td", { role: "cell", "data-label": label, ...attrs }, ...children);
   const body = data.members.map((m) => el("tr", { role: "row" },
     cell("#", { class: "num learner-no" }, String(m.number)),
@@ -157,9 +155,10 @@ function drawLearners(data) {
 
 function draw(data) {
   document.getElementById("dash-count").textContent = plural(data.learners, "learner");
+  const outcomes = Object.fromEntries(data.outcomes.map((o) => [o.id, o.title])); // id -> title
   drawSteps(data);
-  drawChecks(data);
-  drawLearners(data);
+  drawChecks(data, outcomes);
+  drawLearners(data, outcomes);
 }
 
 let shown = "";
