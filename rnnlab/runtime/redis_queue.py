@@ -25,7 +25,10 @@ A dead worker: if the work horse dies (kill -9, out of memory) RQ's worker
 marks the RQ job failed at once; if the whole ``rnnlab worker`` dies, its horse
 dies with it (``worker.die_with_parent``) and the heartbeat expires within
 ALIVE_S. Either way the next replica that looks (a follower does every POLL_S)
-ends the job with an ``error`` event.
+ends the job with an ``error`` event. A heartbeat that expired while Redis was
+away (restarted, or out of reach) is no sign of death: its worker beats again
+within BEAT_S of Redis answering, so for ALIVE_S after a Redis restart, or after
+this process last found Redis not answering, a missing heartbeat ends nothing.
 
 Redis going away (restarted, crashed, out of reach) while the server runs: every
 call here raises ``QueueDown`` with a sentence (the web app answers 503) within
@@ -254,6 +257,7 @@ class RedisJobs:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stoppers: set[asyncio.Task] = set()
         self.outage_s = OUTAGE_S  # how long a follower waits for Redis to come back
+        self._unanswered_at = -ALIVE_S  # time.monotonic() when this process last found Redis not answering
 
     def __repr__(self) -> str:
         return f"RedisJobs({shown_url(self.url)!r})"
@@ -315,6 +319,7 @@ class RedisJobs:
                     yield event
                 return
             except UNAVAILABLE as exc:
+                self._unanswered_at = time.monotonic()
                 log.warning("job %s: Redis at %s stopped answering a follower: %s", job_id, shown_url(self.url), exc)
             said_at = time.monotonic()
             deadline = said_at + self.outage_s
@@ -369,6 +374,7 @@ class RedisJobs:
         try:
             return bool(await self._redis().ping())
         except UNAVAILABLE:
+            self._unanswered_at = time.monotonic()
             return False
 
     async def cancel(self, job_id: str) -> JobStatus:
@@ -403,6 +409,7 @@ class RedisJobs:
         try:
             yield
         except UNAVAILABLE as exc:
+            self._unanswered_at = time.monotonic()
             log.warning("Redis at %s does not answer: %s", shown_url(self.url), exc)
             raise QueueDown(down_message(self.url)) from None
 
@@ -429,7 +436,8 @@ class RedisJobs:
                         and await self._now() - float(fields[b"created"]) >= ENQUEUE_S)
         if state == "queued" and rq_status not in ("failed", "stopped", "canceled") and not never_queued:
             return False
-        if state == "running" and rq_status not in ("failed", "stopped") and await r.exists(keys.alive):
+        if state == "running" and rq_status not in ("failed", "stopped") and (
+                await r.exists(keys.alive) or await self._just_back()):
             return False
         if await r.exists(keys.cancel):
             kind, data = "cancelled", {}
@@ -441,6 +449,14 @@ class RedisJobs:
             over = await self._now() - started >= limit_s
             kind, data = "error", {"message": worker.time_limit_message(limit_s) if over else DIED}
         return await self._finish(job_id, kind, data, require=state)
+
+    async def _just_back(self) -> bool:
+        """Whether Redis is back from an outage so recently that a worker alive through it may not have beaten
+        since: it restarted less than ALIVE_S ago, or this process found it not answering as recently."""
+        if time.monotonic() - self._unanswered_at < ALIVE_S:
+            return True
+        uptime_s = (await self._redis().info("server")).get("uptime_in_seconds", ALIVE_S)
+        return float(uptime_s) < ALIVE_S
 
     async def _now(self) -> float:
         """Redis's clock, which the scripts' times are on."""

@@ -233,3 +233,34 @@ def test_a_job_redis_lost_on_its_way_to_the_queue_stops_counting_and_its_followe
     start(client, "fake-counter")  # the lost one no longer holds a slot
     assert events(client, "lost") == [("error", {"message": redis_queue.NOT_QUEUED})]
     r.close()
+
+
+def test_a_job_in_training_outlives_a_redis_restart_longer_than_its_heartbeat(on_redis, worker_on):
+    """Redis away for longer than a heartbeat lasts (ALIVE_S): the heartbeat key expired meanwhile, but the
+    worker never died. The job must not be ended as dead in the moment before its next beat."""
+    client, server = on_redis(keep=True)
+    process = worker_on(server.url)
+    job_id = start(client, "fake-counter", steps=200, delay_s=0.05)  # 10 s of training
+    follower = Follower(client, job_id)
+    follower.wait_for("progress")
+    server.stop()
+    time.sleep(redis_queue.ALIVE_S + 1.5)
+    server.start()
+    stream = follower.end(timeout_s=60)
+    assert stream[-1][0] == "result", stream
+    assert stream[-1][1]["result"]["counts"] == [float(k) for k in range(200)]
+    assert process.poll() is None and "Traceback" not in process.log.read_text()
+
+
+def test_a_worker_that_died_while_redis_was_away_is_still_found_dead_once_it_is_back(on_redis, worker_on):
+    """The other side of that grace: it only delays the verdict on a worker that really died."""
+    client, server = on_redis(keep=True)
+    process = worker_on(server.url)
+    job_id = start(client, "fake-counter", steps=1000, delay_s=0.05)
+    follower = Follower(client, job_id)
+    follower.wait_for("progress")
+    server.stop()
+    process.kill()  # its work horse dies with it
+    process.wait(10)
+    server.start()
+    assert follower.end(timeout_s=30)[-1] == ("error", {"message": redis_queue.DIED})
