@@ -18,6 +18,7 @@ from rnnlab.runtime.local import LocalJobs
 from rnnlab.store import ClassStore, ProgressStore
 from rnnlab.store.results import StoredResults
 from rnnlab.web import api, errors, instructor, pages
+from rnnlab.web.head import HeadAsGet
 from rnnlab.web.learner import LearnerMiddleware
 from rnnlab.web.limits import JsonTooLarge
 from rnnlab.web.security import SecurityMiddleware
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(JsonTooLarge)
     if settings.workers > 1:
         app.add_middleware(ProcessHeader)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityMiddleware, settings=settings)  # last added runs first: before anything else
     errors.install(app)
     instructor.install(app)

@@ -142,19 +142,23 @@ async def _http_error(request: Request, exc: HTTPException):
             detail = too_large_message(request.scope.get(MAX_BODY_SIZE_SCOPE_KEY))
         if exc.status_code == 404 and _is_api(request):
             detail = f"no such API endpoint: {request.method} {request.url.path}"
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405 and headers and "GET" in headers.get("Allow", "").split(", "):
+        headers = {**headers, "Allow": headers["Allow"] + ", HEAD"}  # answered as GET is (rnnlab.web.head)
     kind = error_format(request)
     if kind == "json" or exc.status_code == 413:
-        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
     if kind == "text":
-        return plain_error(detail, exc.status_code, getattr(exc, "headers", None))
+        return plain_error(detail, exc.status_code, headers)
     try:
         return templates.TemplateResponse(
-            request, "error.html", {"status_code": exc.status_code, "detail": detail}, status_code=exc.status_code
+            request, "error.html", {"status_code": exc.status_code, "detail": detail}, status_code=exc.status_code,
+            headers=headers,  # a 405's Allow, say
         )
     except jinja2.TemplateNotFound:
         page = (f"<!doctype html><title>{exc.status_code}</title><h1>{exc.status_code}</h1>"
                 f"<p>{html.escape(detail)}</p><p><a href='/'>Back to the lesson</a></p>")
-        return HTMLResponse(page, status_code=exc.status_code)
+        return HTMLResponse(page, status_code=exc.status_code, headers=headers)
 
 
 async def _queue_down(request: Request, exc: QueueDown) -> JSONResponse:
