@@ -1,6 +1,7 @@
 """A learner's path through the lesson, in a real browser."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -53,3 +54,32 @@ def test_unknown_step_gets_a_friendly_not_found_page(page, console_errors):
     expect(page.locator(".notice")).to_contain_text("There is no step “99”")
     page.locator(".step-list a").first.click()
     expect(page).to_have_url(re.compile("/steps/1$"))
+
+
+def test_a_visit_lands_even_when_the_learner_leaves_the_step_at_once(page):
+    """A quick → (or a click) can leave a step before its visit reaches the server: the browser must finish
+    that request after the page is gone (keepalive), or "Resume" forgets the step. The visit is held back
+    here until the learner has left."""
+    held = []
+
+    def hold_the_first(route):
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/api/progress/visit", hold_the_first)
+    page.goto("/steps/5")
+    deadline = time.monotonic() + 10
+    while not held:
+        assert time.monotonic() < deadline, "step 5 sent no visit"
+        page.wait_for_timeout(50)
+    page.goto("/glossary")  # gone before the visit was sent
+    held[0].continue_()
+    deadline = time.monotonic() + 10
+    while True:
+        page.goto("/")
+        if page.locator("#start").inner_text() == "Resume at step 5":
+            break
+        assert time.monotonic() < deadline, "the visit to step 5 was lost when the learner left the page"
+        page.wait_for_timeout(200)

@@ -36,8 +36,8 @@ async function send(url, init) {
   throw new ApiError(detailMessage(data, response.status), response.status);
 }
 
-async function request(method, url, body, signal) {
-  const init = { method, signal, headers: { Accept: "application/json" } };
+async function request(method, url, body, signal, keepalive = false) {
+  const init = { method, signal, keepalive, headers: { Accept: "application/json" } };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -48,6 +48,9 @@ async function request(method, url, body, signal) {
 
 export const getJSON = (url, signal) => request("GET", url, undefined, signal);
 export const postJSON = (url, body, signal) => request("POST", url, body, signal);
+// A small write that must land even if the learner leaves the page at once (a quick ←/→): the
+// browser finishes a keepalive request after the page is gone.
+export const recordJSON = (url, body) => request("POST", url, body, undefined, true);
 export const deleteJSON = (url) => request("DELETE", url);
 // A body that is not JSON (pasted text, a file) as `type`; the Response, to read as .json() or .blob().
 export const postRaw = (url, body, type) => send(url, { method: "POST", body, headers: { "Content-Type": type, Accept: "application/json" } });

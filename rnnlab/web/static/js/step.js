@@ -3,7 +3,7 @@
 // once every check on it has been answered (or, for a step without checks,
 // once the learner reaches its end).
 
-import { postJSON } from "./api.js";
+import { recordJSON } from "./api.js";
 import { initChecks } from "./checks.js";
 import { initExperiments } from "./experiments.js";
 import { bindStepKeys } from "./keys.js";
@@ -16,9 +16,9 @@ const step = Number(page.dataset.step);
 const checks = JSON.parse(document.getElementById("checks-data").textContent);
 const answered = new Set(Object.keys(checks).filter((id) => checks[id].previous));
 
-const complete = () => postJSON("/api/progress/complete", { step }).catch(() => {});
+const complete = () => recordJSON("/api/progress/complete", { step }).catch(() => {});
 
-postJSON("/api/progress/visit", { step }).catch(() => {}); // "where you left off"
+recordJSON("/api/progress/visit", { step }).catch(() => {}); // "where you left off"
 
 renderMath(body);
 bindStepKeys(page.dataset.prev, page.dataset.next);
