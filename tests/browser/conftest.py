@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from rnnlab.lesson import load_lesson
@@ -144,7 +145,13 @@ def pytest_runtest_call(item):
     errors, page = item.funcargs.get("console_errors"), item.funcargs.get("page")
     if page is not None and errors is not None:
         if not page.is_closed():  # let queued violation reports and console messages arrive
-            page.evaluate("() => new Promise((done) => setTimeout(done, 50))")
+            try:
+                page.evaluate("() => new Promise((done) => setTimeout(done, 50))")
+            except PlaywrightError as exc:  # the test ended on a navigation still under way: let it finish
+                if "Execution context was destroyed" not in exc.message:
+                    raise
+                page.wait_for_load_state()
+                page.wait_for_timeout(50)
         if errors.unexpected():
             pytest.fail("the page logged errors: " + "\n".join(errors.unexpected()), pytrace=False)
     return result

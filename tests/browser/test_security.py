@@ -83,6 +83,7 @@ def test_another_local_origin_can_neither_write_nor_frame_the_lesson(page, live_
     with page.expect_response(lambda r: "/api/checks/" in r.url):
         # submitted after evaluate returns: a submit inside it may navigate before evaluate's answer comes back
         page.evaluate("() => { setTimeout(() => document.getElementById('form').submit(), 0); }")
+    page.wait_for_url(f"{live_server}/api/checks/step1-bag-of-words")  # the 403's page, shown once it commits
 
     assert ("POST", f"{live_server}/api/progress/visit", 403) in answers, answers
     assert ("POST", f"{live_server}/api/checks/step1-bag-of-words", 403) in answers, answers
