@@ -142,9 +142,7 @@ async def _http_error(request: Request, exc: HTTPException):
             detail = too_large_message(request.scope.get(MAX_BODY_SIZE_SCOPE_KEY))
         if exc.status_code == 404 and _is_api(request):
             detail = f"no such API endpoint: {request.method} {request.url.path}"
-    headers = getattr(exc, "headers", None)
-    if exc.status_code == 405 and headers and "GET" in headers.get("Allow", "").split(", "):
-        headers = {**headers, "Allow": headers["Allow"] + ", HEAD"}  # answered as GET is (rnnlab.web.head)
+    headers = getattr(exc, "headers", None)  # a 405's Allow, say
     kind = error_format(request)
     if kind == "json" or exc.status_code == 413:
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
@@ -153,7 +151,7 @@ async def _http_error(request: Request, exc: HTTPException):
     try:
         return templates.TemplateResponse(
             request, "error.html", {"status_code": exc.status_code, "detail": detail}, status_code=exc.status_code,
-            headers=headers,  # a 405's Allow, say
+            headers=headers,
         )
     except jinja2.TemplateNotFound:
         page = (f"<!doctype html><title>{exc.status_code}</title><h1>{exc.status_code}</h1>"
